@@ -1,0 +1,135 @@
+"""The one small interface between the engine and every connector plugin.
+
+A plugin is a factory object discovered through the `ml_connector.connectors` entry-point
+group. It describes its configuration (a JSON Schema whose `writeOnly` properties are
+secrets) and its entities, and it opens a `Connector` for one configured connection. The
+engine drives connectors only through the methods below, so a new system needs no change
+to the engine.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable, Iterator, Mapping
+from contextlib import AbstractContextManager
+from dataclasses import dataclass, field
+from typing import Any, Protocol, runtime_checkable
+
+from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+
+
+@dataclass(frozen=True)
+class EntitySpec:
+    """What the engine needs to know about one entity of a system.
+
+    `match_fields` are the target fields a pipeline may use as match keys (they must be
+    searchable in the system); `webhook_events` name the notifications that announce changes
+    of this entity; `operations` is the subset of {"read", "create", "update", "remove"} the
+    connector supports for it.
+    """
+
+    name: str
+    id_field: str = "id"
+    version_field: str | None = None
+    cursor_field: str | None = None
+    match_fields: tuple[str, ...] = ()
+    webhook_events: tuple[str, ...] = ()
+    operations: frozenset[str] = frozenset({"read", "create", "update", "remove"})
+    remove_modes: tuple[str, ...] = ("delete",)
+    description: str = ""
+
+
+class CredentialStore(Protocol):
+    """Encrypted, per-connection secret storage shared by every worker process.
+
+    `locked(key)` serialises a critical section (such as an OAuth refresh) across threads and
+    processes that share the store, so only one worker rotates a token at a time.
+    """
+
+    def get(self, key: str) -> str | None: ...
+
+    def put(self, key: str, value: str) -> None: ...
+
+    def delete(self, key: str) -> None: ...
+
+    def locked(self, key: str) -> AbstractContextManager[None]: ...
+
+
+@dataclass
+class ConnectorContext:
+    """Everything the engine hands a connector when it opens one connection.
+
+    `settings` has secret references already resolved; a connector must never log it.
+    `http_client` builds the shared rate-limited, retrying HTTP client (see
+    `ml_connector.engine.http`).
+    """
+
+    connection: str
+    settings: Mapping[str, Any]
+    credentials: CredentialStore
+    base_url: str | None = None
+    http_client: Callable[..., Any] | None = None
+    log: logging.Logger = field(default_factory=lambda: logging.getLogger("ml_connector"))
+
+
+class WebhookRejected(Exception):
+    """A webhook delivery that must not be processed; `status` is the HTTP answer to give."""
+
+    def __init__(self, status: int, reason: str):
+        super().__init__(reason)
+        self.status, self.reason = status, reason
+
+
+@runtime_checkable
+class Connector(Protocol):
+    """An open connection to one system. Every method may raise a `ConnectorError` subclass."""
+
+    def get(self, entity: str, record_id: str) -> Record | None:
+        """The record as it is now, or None when it does not exist (or was deleted)."""
+        ...
+
+    def read_changes(self, entity: str, cursor: str | None) -> Iterator[ChangePage]:
+        """Pages of records changed since `cursor` (all records when it is None)."""
+        ...
+
+    def find(self, entity: str, field: str, value: Any) -> list[Record]:
+        """Records whose `field` (a dotted target path, e.g. `metadata.qbo_id`) equals `value`."""
+        ...
+
+    def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:
+        """Create one record; the same key with the same payload must never create twice."""
+        ...
+
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+        """Bring an existing record to `payload`, honouring the system's concurrency rule."""
+        ...
+
+    def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
+        """Delete, void or deactivate a record, as `mode` (one of the entity's remove_modes)."""
+        ...
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+        """Verify a delivery's signature and parse it; raise `WebhookRejected` when forged."""
+        ...
+
+    def close(self) -> None: ...
+
+
+@runtime_checkable
+class ConnectorPlugin(Protocol):
+    """The object a plugin's entry point names: describes a system and opens connections."""
+
+    name: str
+    description: str
+
+    def config_schema(self) -> Mapping[str, Any]:
+        """JSON Schema (draft 2020-12) of a connection's `settings`; secrets are `writeOnly`."""
+        ...
+
+    def entities(self) -> Mapping[str, EntitySpec]: ...
+
+    def connect(self, context: ConnectorContext) -> Connector: ...
+
+    def emulator_app(self, options: Mapping[str, Any]) -> Any | None:
+        """An ASGI app emulating the system locally, or None when the plugin has none."""
+        ...
