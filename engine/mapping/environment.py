@@ -1,0 +1,83 @@
+"""The one Jinja environment every mapping expression is compiled in.
+
+Sandboxed, because pipeline files are user input; strict about undefined values, so a
+misspelt field fails loudly instead of sending an empty string to a payment API.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping, Sequence
+from functools import cache
+from typing import Any
+
+from jinja2 import ChainableUndefined, StrictUndefined, Undefined
+from jinja2.exceptions import SecurityError
+from jinja2.sandbox import SandboxedEnvironment
+from jinja2.utils import missing
+
+from ml_connector.engine.mapping.dates import date_from_unix, unix_timestamp
+from ml_connector.engine.mapping.money import decimal, major_units, minor_units, money
+
+CONTEXT_NAMES: frozenset[str] = frozenset(
+    {"record", "source", "params", "link", "linked_source", "now"}
+)
+"""Names the engine puts in every render context; a pipeline may use these and no others."""
+
+FILTERS: Mapping[str, Callable[..., Any]] = {
+    "minor_units": minor_units,
+    "major_units": major_units,
+    "money": money,
+    "decimal": decimal,
+    "unix_timestamp": unix_timestamp,
+    "date_from_unix": date_from_unix,
+}
+"""The product's own filters, added to Jinja's built-in ones."""
+
+
+class StrictChainableUndefined(ChainableUndefined, StrictUndefined):
+    """Strict in every use, but `record.CustomerMemo.value | default(none)` still works.
+
+    Plain StrictUndefined fails on the attribute access itself, before `default` or
+    `is defined` can see it; chaining keeps the first missing name in the error message.
+    """
+
+    __slots__ = ()
+
+    @property
+    def _undefined_message(self) -> str:
+        """Names the missing field the way a pipeline author wrote it, not Python's types."""
+        name, obj = self._undefined_name, self._undefined_obj
+        if self._undefined_hint:
+            return self._undefined_hint
+        if obj is missing:
+            return f"{name!r} is undefined"
+        if isinstance(obj, Mapping):
+            return f"no field {name!r}"
+        if isinstance(name, int) and isinstance(obj, Sequence):
+            return f"no item {name} in a list of {len(obj)}"
+        return f"{type(obj).__name__} value has no attribute {name!r}"
+
+
+class MappingEnvironment(SandboxedEnvironment):
+    """Sandbox whose refusals read as product messages rather than Python internals."""
+
+    def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
+        return self.undefined(
+            f"access to {attribute!r} is not allowed",
+            name=attribute,
+            obj=obj,
+            exc=SecurityError,
+        )
+
+
+def create_environment() -> SandboxedEnvironment:
+    """A fresh environment with the product's filters; tests may trim or extend a copy."""
+    env = MappingEnvironment(undefined=StrictChainableUndefined, autoescape=False)
+    env.filters.update(FILTERS)
+    return env
+
+
+@cache
+def default_environment() -> SandboxedEnvironment:
+    """The shared environment: compiled templates are bound to it, so it is built once."""
+    return create_environment()
