@@ -1,0 +1,130 @@
+"""The webhook inbox: deliveries stored durably before they are answered, processed after.
+
+A webhook handler only verifies, stores and answers 2xx; workers then `claim` items. A claim
+is a lease: a worker that dies mid-item stops renewing nothing, its lease runs out, and the
+item becomes claimable again, so no delivery is lost to a crash. Redeliveries of the same
+event id are dropped at `add`.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from typing import Any
+
+from sqlalchemy import func, insert, or_, select, update
+from sqlalchemy.exc import IntegrityError
+
+from ml_connector.engine.redaction import redact_text
+from ml_connector.engine.store import tables
+from ml_connector.engine.store.database import Database
+from ml_connector.engine.store.types import utcnow
+
+PENDING, CLAIMED, DONE, FAILED = "pending", "claimed", "done", "failed"
+
+
+@dataclass(frozen=True)
+class InboxItem:
+    """One stored webhook event; `attempts` counts claims, including the current one."""
+
+    id: int
+    connection: str
+    event_id: str
+    entity: str
+    record_id: str
+    operation: str
+    payload: dict
+    status: str
+    attempts: int
+    received_at: datetime
+    last_error: str | None
+
+
+def _from_row(row: Any) -> InboxItem:
+    return InboxItem(
+        id=row.id, connection=row.connection, event_id=row.event_id, entity=row.entity,
+        record_id=row.record_id, operation=row.operation, payload=row.payload,
+        status=row.status, attempts=row.attempts, received_at=row.received_at,
+        last_error=row.last_error,
+    )
+
+
+class InboxRepository:
+    """Adds, leases and settles inbox items."""
+
+    def __init__(self, db: Database):
+        self._db = db
+
+    def add(self, connection: str, event_id: str, entity: str, record_id: str,
+            operation: str, payload: dict) -> bool:
+        """Store an event; False when this connection's event id was stored before."""
+        now = utcnow()
+        try:
+            with self._db.write() as conn:
+                conn.execute(insert(tables.inbox).values(
+                    connection=connection, event_id=event_id, entity=entity,
+                    record_id=record_id, operation=operation, payload=payload,
+                    status=PENDING, attempts=0, received_at=now, available_at=now))
+        except IntegrityError:
+            return False
+        return True
+
+    def claim(self, limit: int, *, worker: str, lease_seconds: float = 60) -> list[InboxItem]:
+        """Lease up to `limit` due items, oldest first; no two workers get the same item.
+
+        Due means pending and past any retry delay, or claimed by a worker whose lease ran
+        out. PostgreSQL skips rows another claimer has locked; SQLite serialises claimers
+        with its write lock.
+        """
+        t = tables.inbox
+        now = utcnow()
+        due = or_(
+            (t.c.status == PENDING) & (t.c.available_at <= now),
+            (t.c.status == CLAIMED) & (t.c.lease_until < now),
+        )
+        with self._db.write() as conn:
+            ids = list(conn.execute(
+                select(t.c.id).where(due).order_by(t.c.id).limit(limit)
+                .with_for_update(skip_locked=True)).scalars())
+            if not ids:
+                return []
+            conn.execute(update(t).where(t.c.id.in_(ids)).values(
+                status=CLAIMED, claimed_by=worker, attempts=t.c.attempts + 1,
+                lease_until=now + timedelta(seconds=lease_seconds)))
+            rows = conn.execute(select(t).where(t.c.id.in_(ids)).order_by(t.c.id))
+            return [_from_row(row) for row in rows]
+
+    def done(self, item_id: int) -> None:
+        """The item was processed; it leaves the queue for good."""
+        self._settle(item_id, status=DONE)
+
+    def failed(self, item_id: int, error: str, *, retry: bool, delay: float = 0) -> None:
+        """Processing failed: back to the queue after `delay` seconds, or dead ('failed').
+
+        The error text is redacted before it is stored, like everything the store keeps.
+        """
+        error = redact_text(error)
+        available = utcnow() + timedelta(seconds=delay)
+        if retry:
+            self._settle(item_id, status=PENDING, last_error=error, available_at=available)
+        else:
+            self._settle(item_id, status=FAILED, last_error=error)
+
+    def _settle(self, item_id: int, **values: Any) -> None:
+        t = tables.inbox
+        with self._db.write() as conn:
+            conn.execute(update(t).where(t.c.id == item_id)
+                         .values(claimed_by=None, lease_until=None, **values))
+
+    def depth(self) -> int:
+        """Items still to process: pending plus claimed."""
+        t = tables.inbox
+        query = select(func.count()).select_from(t).where(t.c.status.in_((PENDING, CLAIMED)))
+        with self._db.read() as conn:
+            return int(conn.execute(query).scalar_one())
+
+    def get(self, item_id: int) -> InboxItem | None:
+        t = tables.inbox
+        with self._db.read() as conn:
+            row = conn.execute(select(t).where(t.c.id == item_id)).first()
+        return _from_row(row) if row else None
