@@ -1,0 +1,93 @@
+"""A set of pipelines loaded together, and the checks that need all of them at once:
+unique names, known dependencies, no dependency cycle."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+
+from ml_connector.engine.diagnostics import Diagnostic
+from ml_connector.engine.errors import InvalidInput
+from ml_connector.engine.loading.graph import closure, find_cycles, topological_order
+from ml_connector.engine.loading.pipeline_loader import PipelineDraft
+from ml_connector.engine.loading.suggest import did_you_mean, one_of
+from ml_connector.engine.model.pipeline import Pipeline
+
+
+class UnknownPipeline(InvalidInput, KeyError):
+    """No pipeline has this name; the message suggests the closest one."""
+
+    def __str__(self) -> str:
+        return str(self.args[0])
+
+
+class PipelineSet:
+    """Loaded pipelines by name, and the order they run in (dependencies first, then by name)."""
+
+    def __init__(self, pipelines: Mapping[str, Pipeline]):
+        self.pipelines: dict[str, Pipeline] = dict(pipelines)
+        self._graph = {name: tuple(p.depends_on) for name, p in self.pipelines.items()}
+        self.order: list[str] = topological_order(self._graph)
+
+    def __iter__(self) -> Iterator[Pipeline]:
+        """Pipelines in run order."""
+        return (self.pipelines[name] for name in self.order)
+
+    def __len__(self) -> int:
+        return len(self.pipelines)
+
+    def __contains__(self, name: object) -> bool:
+        return name in self.pipelines
+
+    def get(self, name: str) -> Pipeline:
+        """The pipeline `name`; an unknown name raises UnknownPipeline with a suggestion."""
+        found = self.pipelines.get(name)
+        if found is None:
+            hint = did_you_mean(name, self.pipelines) or f"; known: {one_of(self.pipelines)}"
+            raise UnknownPipeline(f"unknown pipeline '{name}'{hint}")
+        return found
+
+    def dependencies_closure(self, name: str) -> list[str]:
+        """`name` and everything it depends on, directly or not, in run order (`name` last)."""
+        self.get(name)
+        needed = closure(self._graph, name)
+        return [n for n in self.order if n in needed]
+
+
+def check_set(drafts: Sequence[PipelineDraft]) -> list[Diagnostic]:
+    """Problems only visible across files: duplicate names, unknown dependencies, cycles."""
+    problems: list[Diagnostic] = []
+    first: dict[str, PipelineDraft] = {}
+    for draft in drafts:
+        if draft.name is None:
+            continue
+        if draft.name in first:
+            where = first[draft.name].doc.locate(("name",))
+            problems.append(Diagnostic(draft.doc.locate(("name",)),
+                                       f"duplicate pipeline name '{draft.name}' "
+                                       f"(also defined at {where})"))
+            continue
+        first[draft.name] = draft
+    problems += _unknown_dependencies(first)
+    problems += _cycles(first)
+    return problems
+
+
+def _unknown_dependencies(drafts: Mapping[str, PipelineDraft]) -> list[Diagnostic]:
+    problems = []
+    for draft in drafts.values():
+        for dep, where in draft.depends_on:
+            if dep not in drafts:
+                hint = did_you_mean(dep, drafts) or f"; loaded pipelines: {one_of(drafts)}"
+                problems.append(Diagnostic(where, f"depends_on: unknown pipeline '{dep}'{hint}"))
+    return problems
+
+
+def _cycles(drafts: Mapping[str, PipelineDraft]) -> list[Diagnostic]:
+    """Each cycle once, at the depends_on entry of its first pipeline that starts it."""
+    graph = {name: [dep for dep, _ in d.depends_on] for name, d in drafts.items()}
+    problems = []
+    for cycle in find_cycles(graph):
+        start, following = cycle[0], cycle[1]
+        where = next(loc for dep, loc in drafts[start].depends_on if dep == following)
+        problems.append(Diagnostic(where, f"dependency cycle: {' -> '.join(cycle)}"))
+    return problems
