@@ -132,7 +132,8 @@ def _check_webhook(doc: YamlDocument, entry: tuple[int, str], scope: Scope,
                    source: Side | None) -> None:
     index, name = entry
     path: Path = ("triggers", index, "webhook")
-    if scope.connection(doc, path, name, " in webhook trigger") is None or source is None:
+    known = scope.connection(doc, path, name, " in webhook trigger") is not None
+    if not known or source is None or source.connector is None:
         return
     if name != source.endpoint.connection:
         doc.error(path, f"webhook trigger '{name}' is not the source connection "

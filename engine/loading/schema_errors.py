@@ -9,11 +9,11 @@ at the YAML mark of the offending key or value.
 from __future__ import annotations
 
 from collections.abc import Callable, Iterator, Mapping
-from typing import Any
+from typing import Any, NamedTuple
 
 from jsonschema import Draft202012Validator, ValidationError
 
-from ml_connector.engine.loading.suggest import did_you_mean, one_of
+from ml_connector.engine.loading.suggest import closest, did_you_mean, one_of
 from ml_connector.engine.loading.yaml_nodes import Path, YamlDocument
 
 SHAPE_KEYWORDS = frozenset({"type", "const", "enum", "required"})
@@ -63,22 +63,39 @@ def _expected(error: ValidationError) -> str:
     return "a different value"
 
 
-Issue = tuple[Path, str, bool]  # (where, message, located at the key rather than the value)
+class Issue(NamedTuple):
+    """One worded problem; `at_key` places it at the key rather than the value.
+
+    `missing` names a required field that is absent, `suggested` the field an unknown key
+    was probably meant to be: together they let a typo be reported once, not twice.
+    """
+
+    path: Path
+    message: str
+    at_key: bool
+    missing: str | None = None
+    suggested: str | None = None
+
+
 Translator = Callable[[ValidationError, Path], Iterator[Issue]]
 
 
-def _type(error: ValidationError, path: Path) -> Iterator[Issue]:
-    where = f"{label(path)}: " if path else ""
+def _mismatch(error: ValidationError, path: Path, hint: str = "") -> Issue:
+    """"<field>: expected <what the schema wants>, got <what is there>"."""
     at_top = "" if path else " at the top level"
     got = describe(error.instance)
-    yield path, f"{where}expected {_expected(error)}{at_top}, got {got}", False
+    return Issue(path, f"{_field(path)}expected {_expected(error)}{at_top}, got {got}{hint}", False)
+
+
+def _type(error: ValidationError, path: Path) -> Iterator[Issue]:
+    yield _mismatch(error, path)
 
 
 def _required(error: ValidationError, path: Path) -> Iterator[Issue]:
     where = f" in {label(path)}" if path else ""
     for name in error.validator_value:
         if isinstance(error.instance, Mapping) and name not in error.instance:
-            yield path, f"missing required field '{name}'{where}", False
+            yield Issue(path, f"missing required field '{name}'{where}", False, missing=name)
 
 
 def _additional(error: ValidationError, path: Path) -> Iterator[Issue]:
@@ -89,8 +106,9 @@ def _additional(error: ValidationError, path: Path) -> Iterator[Issue]:
     for key in error.instance:
         if key in known:
             continue
-        hint = did_you_mean(str(key), known) or f"; expected one of: {one_of(known)}"
-        yield (*path, key), f"unknown field '{key}'{where}{hint}", True
+        guess = closest(str(key), known)
+        hint = f" (did you mean '{guess}'?)" if guess else f"; expected one of: {one_of(known)}"
+        yield Issue((*path, key), f"unknown field '{key}'{where}{hint}", True, suggested=guess)
 
 
 def _enum(error: ValidationError, path: Path) -> Iterator[Issue]:
@@ -99,38 +117,38 @@ def _enum(error: ValidationError, path: Path) -> Iterator[Issue]:
     hint = did_you_mean(value, allowed) if isinstance(value, str) else ""
     shown = f"'{value}'" if isinstance(value, str) else describe(value)
     message = f"unknown value {shown}{hint}; expected one of: {', '.join(allowed)}"
-    yield path, f"{_field(path)}{message}", False
+    yield Issue(path, f"{_field(path)}{message}", False)
 
 
 def _const(error: ValidationError, path: Path) -> Iterator[Issue]:
-    yield path, f"{_field(path)}expected {_expected(error)}, got {describe(error.instance)}", False
+    yield _mismatch(error, path)
 
 
 def _pattern(error: ValidationError, path: Path) -> Iterator[Issue]:
     if "propertyNames" in error.absolute_schema_path:
         where = f" in {label(path)}" if path else ""
         key = error.instance
-        yield (*path, key), f"invalid name '{key}'{where}: expected {_expected(error)}", True
+        yield Issue((*path, key), f"invalid name '{key}'{where}: expected {_expected(error)}", True)
         return
-    yield path, f"{_field(path)}expected {_expected(error)}, got {describe(error.instance)}", False
+    yield _mismatch(error, path)
 
 
 def _bound(error: ValidationError, path: Path) -> Iterator[Issue]:
     words = {"minimum": "at least", "maximum": "at most", "exclusiveMinimum": "more than",
              "exclusiveMaximum": "less than"}
     rule = f"{words[str(error.validator)]} {error.validator_value}"
-    yield path, f"{_field(path)}must be {rule}, got {error.instance}", False
+    yield Issue(path, f"{_field(path)}must be {rule}, got {error.instance}", False)
 
 
 def _size(error: ValidationError, path: Path) -> Iterator[Issue]:
     limit = error.validator_value
     if str(error.validator).startswith("min") and limit == 1:
-        yield path, f"{_field(path)}must not be empty", False
+        yield Issue(path, f"{_field(path)}must not be empty", False)
         return
     unit = {"Items": "items", "Properties": "fields", "Length": "characters"}
     kind = next(v for k, v in unit.items() if str(error.validator).endswith(k))
     word = "at least" if str(error.validator).startswith("min") else "at most"
-    yield path, f"{_field(path)}must have {word} {limit} {kind}", False
+    yield Issue(path, f"{_field(path)}must have {word} {limit} {kind}", False)
 
 
 def _unique(error: ValidationError, path: Path) -> Iterator[Issue]:
@@ -138,12 +156,12 @@ def _unique(error: ValidationError, path: Path) -> Iterator[Issue]:
     for i, item in enumerate(items):
         if item in items[:i]:
             shown = f"'{item}'" if isinstance(item, str) else describe(item)
-            yield (*path, i), f"{_field(path)}{shown} is listed twice", False
+            yield Issue((*path, i), f"{_field(path)}{shown} is listed twice", False)
 
 
 def _fallback(error: ValidationError, path: Path) -> Iterator[Issue]:
     rule = f"'{error.validator}'" if error.validator else "this schema"
-    yield path, f"{_field(path)}value is not allowed here (schema rule {rule})", False
+    yield Issue(path, f"{_field(path)}value is not allowed here (schema rule {rule})", False)
 
 
 def _any_of(error: ValidationError, path: Path) -> Iterator[Issue]:
@@ -171,12 +189,12 @@ def _no_alternative(error: ValidationError, path: Path) -> Iterator[Issue]:
         unknown = [k for k in value if k not in known]
         for key in unknown:
             hint = did_you_mean(str(key), known)
-            yield (*path, key), f"unknown field '{key}' in {label(path)}{hint}", True
+            yield Issue((*path, key), f"unknown field '{key}' in {label(path)}{hint}", True)
         if unknown:
             return
     consts = [str(b["const"]) for b in options if "const" in b]
     hint = did_you_mean(value, consts) if isinstance(value, str) else ""
-    yield path, f"{_field(path)}expected {_expected(error)}, got {describe(value)}{hint}", False
+    yield _mismatch(error, path, hint)
 
 
 TRANSLATORS: dict[str, Translator] = {
@@ -207,15 +225,22 @@ def validate(
     `ignore` drops issues at paths whose values must not be judged or echoed (secret
     references). Returns the paths that had problems, so later checks can skip them.
     """
+    issues = [issue for error in Draft202012Validator(schema).iter_errors(instance)
+              for issue in translate(error)]
     bad: set[Path] = set()
-    for error in Draft202012Validator(schema).iter_errors(instance):
-        for where, message, at_key in translate(error):
-            full = (*prefix, *where)
-            if ignore is not None and ignore(where):
-                continue
-            bad.add(full)
-            doc.error(full, _prefixed(prefix, where, message), at_key=at_key)
+    for issue in dict.fromkeys(_without_typo_echoes(issues)):
+        if ignore is not None and ignore(issue.path):
+            continue
+        full = (*prefix, *issue.path)
+        bad.add(full)
+        doc.error(full, _prefixed(prefix, issue.path, issue.message), at_key=issue.at_key)
     return bad
+
+
+def _without_typo_echoes(issues: list[Issue]) -> list[Issue]:
+    """Drop "missing required field 'x'" where an unknown key beside it is a typo of 'x'."""
+    typos = {(i.path[:-1], i.suggested) for i in issues if i.suggested}
+    return [i for i in issues if i.missing is None or (i.path, i.missing) not in typos]
 
 
 def _prefixed(prefix: Path, where: Path, message: str) -> str:
