@@ -1,7 +1,9 @@
 """The one Jinja environment every mapping expression is compiled in.
 
-Sandboxed, because pipeline files are user input; strict about undefined values, so a
-misspelt field fails loudly instead of sending an empty string to a payment API.
+Sandboxed, because pipeline files are user input, and immutable, because an expression
+that could call `record.Line.pop()` would change the record it reads (and the payload hash
+the engine uses to skip unchanged records). Strict about undefined values, so a misspelt
+field fails loudly instead of sending an empty string to a payment API.
 """
 
 from __future__ import annotations
@@ -12,7 +14,7 @@ from typing import Any
 
 from jinja2 import ChainableUndefined, StrictUndefined, Undefined
 from jinja2.exceptions import SecurityError
-from jinja2.sandbox import SandboxedEnvironment
+from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from jinja2.utils import missing
 
 from ml_connector.engine.mapping.dates import date_from_unix, unix_timestamp
@@ -58,7 +60,7 @@ class StrictChainableUndefined(ChainableUndefined, StrictUndefined):
         return f"{type(obj).__name__} value has no attribute {name!r}"
 
 
-class MappingEnvironment(SandboxedEnvironment):
+class MappingEnvironment(ImmutableSandboxedEnvironment):
     """Sandbox whose refusals read as product messages rather than Python internals."""
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:

@@ -216,3 +216,31 @@ def test_a_top_level_expression_error_has_a_readable_field() -> None:
         render(expression, {"record": {}}, pipeline="p", record_id="1")
     assert caught.value.field == "(value)"
     assert "no field 'Nope'" in str(caught.value)
+
+
+@pytest.mark.parametrize("source", [
+    "{{ record.Line.pop() }}",
+    "{{ record.update({'Id': 'x'}) }}",
+    "{{ record.Line.append(1) or 1 }}",
+])
+def test_an_expression_cannot_change_the_record_it_reads(source: str) -> None:
+    record = {"Id": "1", "Line": [1, 2]}
+    expression = compile_expression(source, Location("p.yaml", 1, 1), CONTEXT_NAMES)
+    with pytest.raises(RenderError, match="is not allowed"):
+        render(expression, {"record": record}, pipeline="p", record_id="1", field="f")
+    assert record == {"Id": "1", "Line": [1, 2]}
+
+
+def test_a_context_name_the_runner_did_not_provide_is_reported() -> None:
+    expression = compile_expression("{{ now }}", Location("p.yaml", 1, 1), CONTEXT_NAMES)
+    with pytest.raises(RenderError) as caught:
+        render(expression, {}, pipeline="p", record_id="1", field="f")
+    assert caught.value.reason == "'now' is undefined"
+
+
+def test_a_list_index_past_the_end_says_so() -> None:
+    expression = compile_expression("{{ record.Line[3].Amount }}", Location("p.yaml", 1, 1),
+                                    CONTEXT_NAMES)
+    with pytest.raises(RenderError) as caught:
+        render(expression, {"record": {"Line": [1, 2]}}, pipeline="p", record_id="1")
+    assert caught.value.reason == "no item 3 in a list of 2"
