@@ -9,6 +9,7 @@ which may hold personal data.
 from __future__ import annotations
 
 import httpx
+
 from ml_connector.engine.errors import (
     AuthError,
     ConflictError,

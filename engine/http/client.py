@@ -24,6 +24,7 @@ from typing import Any
 
 import httpx
 import tenacity
+
 from ml_connector.engine.errors import ConnectorError, PermanentError, RetryableError
 from ml_connector.engine.http.rate_limit import RateLimiter
 from ml_connector.engine.http.retry import RetryPolicy, parse_retry_after

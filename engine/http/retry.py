@@ -17,6 +17,7 @@ from datetime import UTC, datetime
 from email.utils import parsedate_to_datetime
 
 import tenacity
+
 from ml_connector.engine.errors import RetryableError
 
 

@@ -11,6 +11,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from ml_connector.engine.errors import (
     AuthError,
     ConnectorError,

@@ -6,6 +6,7 @@ import itertools
 import threading
 
 import pytest
+
 from ml_connector.engine.http import RateLimiter
 
 

@@ -7,6 +7,7 @@ from email.utils import format_datetime
 
 import httpx
 import pytest
+
 from ml_connector.engine.errors import (
     AuthError,
     ConflictError,
