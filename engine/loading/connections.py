@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterator, Mapping
 from typing import Any, Protocol
 
+from ml_connector.engine.errors import MlConnectorError
 from ml_connector.engine.loading.references import is_reference
 from ml_connector.engine.loading.schema_errors import validate
 from ml_connector.engine.loading.suggest import did_you_mean, one_of
@@ -45,6 +46,8 @@ def lookup_plugin(doc: YamlDocument, path: Path, connector: str, registry: Plugi
         names = registry.names()
         doc.error(path, f"unknown connector '{connector}'{did_you_mean(connector, names)}; "
                         f"installed connectors: {one_of(names)}")
+    except MlConnectorError as exc:  # the registry already worded why the plugin is unusable
+        doc.error(path, str(exc))
     except Exception as exc:  # a broken plugin is reported, never a crash of the loader
         doc.error(path, f"connector '{connector}' could not be loaded: {type(exc).__name__}: {exc}")
     return None

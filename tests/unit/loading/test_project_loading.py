@@ -9,7 +9,7 @@ from typing import Any
 
 import pytest
 
-from ml_connector.engine.errors import PipelineInvalid
+from ml_connector.engine.errors import InvalidInput, PipelineInvalid
 from ml_connector.engine.loading import load_project, load_workspace
 from ml_connector.engine.loading.project_loader import resolve_store_url, shipped_pipelines_dir
 from ml_connector.engine.model.project import Connection
@@ -128,3 +128,22 @@ def test_a_plugin_that_fails_to_load_is_a_diagnostic(
         load_project(Path("ml-connector.yaml"), registry=Broken())
     assert str(raised.value) == ("ml-connector.yaml:7:16: connector 'ledger' could not be "
                                  "loaded: ImportError: No module named 'ledger_sdk'")
+
+
+def test_a_registry_error_keeps_its_own_words(
+    write: Write, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    class Unusable:
+        def get(self, name: str) -> Any:
+            raise InvalidInput(f"connector {name!r} is installed but cannot be used: no spec")
+
+        def names(self) -> list[str]:
+            return ["ledger"]
+
+    write("ml-connector.yaml", PROJECT)
+    write("flows/.keep", "")
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(PipelineInvalid) as raised:
+        load_project(Path("ml-connector.yaml"), registry=Unusable())
+    assert str(raised.value) == ("ml-connector.yaml:7:16: connector 'ledger' is installed but "
+                                 "cannot be used: no spec")
