@@ -8,6 +8,7 @@ from collections.abc import Iterator, Mapping, Sequence
 from ml_connector.engine.diagnostics import Diagnostic
 from ml_connector.engine.errors import InvalidInput
 from ml_connector.engine.loading.graph import closure, find_cycles, topological_order
+from ml_connector.engine.loading.links import linked_pipelines, pipeline_expressions
 from ml_connector.engine.loading.pipeline_loader import PipelineDraft
 from ml_connector.engine.loading.suggest import did_you_mean, one_of
 from ml_connector.engine.model.pipeline import Pipeline
@@ -68,6 +69,7 @@ def check_set(drafts: Sequence[PipelineDraft]) -> list[Diagnostic]:
             continue
         first[draft.name] = draft
     problems += _unknown_dependencies(first)
+    problems += _unknown_links(first)
     problems += _cycles(first)
     return problems
 
@@ -79,6 +81,20 @@ def _unknown_dependencies(drafts: Mapping[str, PipelineDraft]) -> list[Diagnosti
             if dep not in drafts:
                 hint = did_you_mean(dep, drafts) or f"; loaded pipelines: {one_of(drafts)}"
                 problems.append(Diagnostic(where, f"depends_on: unknown pipeline '{dep}'{hint}"))
+    return problems
+
+
+def _unknown_links(drafts: Mapping[str, PipelineDraft]) -> list[Diagnostic]:
+    problems = []
+    for draft in drafts.values():
+        if draft.pipeline is None:
+            continue
+        for expression in pipeline_expressions(draft.pipeline):
+            for name in linked_pipelines(expression):
+                if name not in drafts:
+                    hint = did_you_mean(name, drafts) or f"; loaded pipelines: {one_of(drafts)}"
+                    problems.append(Diagnostic(expression.location,
+                                               f"link to unknown pipeline '{name}'{hint}"))
     return problems
 
 
