@@ -84,6 +84,9 @@ def _mismatch(error: ValidationError, path: Path, hint: str = "") -> Issue:
     """"<field>: expected <what the schema wants>, got <what is there>"."""
     at_top = "" if path else " at the top level"
     got = describe(error.instance)
+    if isinstance(error.schema, Mapping) and error.schema.get("x-redact") \
+            and isinstance(error.instance, str):
+        got = "a string"  # may hold credentials (a database URL with a password)
     return Issue(path, f"{_field(path)}expected {_expected(error)}{at_top}, got {got}{hint}", False)
 
 

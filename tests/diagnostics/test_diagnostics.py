@@ -55,6 +55,16 @@ def test_plaintext_secrets_are_never_echoed(
     assert "is a secret" in message
 
 
+def test_urls_that_may_hold_credentials_are_never_quoted(
+    registry: FakeRegistry, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    case = CASES / "39-urls-are-not-quoted"
+    monkeypatch.chdir(case)
+    message = str(load_case(case, registry))
+    assert "hunter2" not in message
+    assert "store.url: expected a database URL" in message
+
+
 def test_there_are_at_least_25_distinct_mistakes() -> None:
     cases = [p for p in CASES.iterdir() if p.is_dir()]
     messages = {(p / "expected.txt").read_text(encoding="utf-8") for p in cases}
