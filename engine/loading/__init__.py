@@ -22,7 +22,7 @@ from ml_connector.engine.loading.project_loader import (
     read_project,
 )
 from ml_connector.engine.loading.references import resolve_references
-from ml_connector.engine.model.project import Project
+from ml_connector.engine.model.project import PROJECT_FILE, Project
 
 __all__ = [
     "PipelineSet",
@@ -38,8 +38,9 @@ PIPELINE_SUFFIXES = (".yaml", ".yml")
 
 
 def load_project(path: Path | None = None, *, registry: PluginRegistry) -> Project:
-    """The project at `path`, or the nearest `ml-connector.yaml` upward from the current
-    folder when `path` is None; without any project file, the defaults."""
+    """The project at `path` (a file, or a folder holding `ml-connector.yaml`), or the
+    nearest `ml-connector.yaml` upward from the current folder when `path` is None; without
+    any project file, the defaults."""
     project, problems = _project(path, registry)
     if problems:
         raise PipelineInvalid(problems)
@@ -91,6 +92,8 @@ def _project(path: Path | None, registry: PluginRegistry) -> tuple[Project, list
         path = find_project_file(Path.cwd())
         if path is None:
             return default_project(Path.cwd(), registry), []
+    elif path.is_dir():
+        path = path / PROJECT_FILE
     return read_project(path, registry)
 
 

@@ -147,3 +147,11 @@ def test_a_registry_error_keeps_its_own_words(
         load_project(Path("ml-connector.yaml"), registry=Unusable())
     assert str(raised.value) == ("ml-connector.yaml:7:16: connector 'ledger' is installed but "
                                  "cannot be used: no spec")
+
+
+def test_a_folder_stands_for_its_project_file(write: Write, registry: Any, tmp_path: Path) -> None:
+    write("ml-connector.yaml", PROJECT)
+    write("flows/.keep", "")
+    assert load_project(tmp_path, registry=registry).workers == 3
+    with pytest.raises(PipelineInvalid, match="cannot read file"):
+        load_project(tmp_path / "flows", registry=registry)
