@@ -21,7 +21,7 @@ from ml_connector.engine.errors import StoreError
 from ml_connector.engine.redaction import register_secret
 from ml_connector.engine.store import tables
 from ml_connector.engine.store.database import Database, upsert
-from ml_connector.engine.store.master_key import MasterKey, write_key_file
+from ml_connector.engine.store.master_key import ENV_VAR, MasterKey, write_key_file
 from ml_connector.engine.store.types import utcnow
 
 if TYPE_CHECKING:
@@ -135,12 +135,20 @@ def rotate_master_key(store: Store, new_key: MasterKey, *, key_file: Path | None
     Safe to interrupt at any point: the key file first receives the new key *and* the old
     one, so every row decrypts whether or not it was re-encrypted yet; each batch is one
     transaction; only when all rows are done does the file keep the new key alone. The key
-    file is the one the old key came from (or `key_file`); a key from the environment has
-    no file, and the caller must then tell the user to set the variable to the new key.
-    Workers in other processes keep working if they were given "new,old" keys beforehand.
+    file is the one the old key came from, or `key_file`.
+
+    A key from `ML_CONNECTOR_MASTER_KEY` has no file to update, so rotation only proceeds
+    when the variable already lists the new key first ("new,old"): otherwise the new key
+    would be known nowhere once this returns. Other processes keep working throughout if
+    they were given "new,old" before the rotation started.
     """
     old_key = store.master_key
     target = key_file or old_key.path
+    if target is None and not set(new_key.keys) <= set(old_key.keys):
+        raise StoreError(
+            f"the master key comes from {old_key.origin}, so there is no key file to keep the "
+            f"new key in; set {ENV_VAR} to the new key followed by the current one "
+            "(new,old), then rotate to the new key")
     bridge = new_key.with_fallback(old_key)
     if target is not None:
         write_key_file(target, bridge)

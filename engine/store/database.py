@@ -18,7 +18,6 @@ from typing import Any
 from sqlalchemy import Connection, Engine, Table, create_engine, event
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import ArgumentError
-from sqlalchemy.pool import StaticPool
 
 from ml_connector.engine.errors import StoreError
 
@@ -50,12 +49,16 @@ def resolve_url(url: str, root: Path | None = None) -> URL:
     path = Path(parsed.database or "").expanduser()
     if not path.is_absolute():
         path = (root or Path.cwd()) / path
-    path.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+    except OSError as exc:
+        raise StoreError(f"cannot create the folder of the state store {path}: "
+                         f"{exc.strerror}") from exc
     return parsed.set(database=str(path))
 
 
 def is_memory(url: URL) -> bool:
-    """True for an in-memory SQLite database (useful in tests; nothing outlives the process)."""
+    """True for an in-memory SQLite URL (`sqlite://` or `sqlite:///:memory:`)."""
     return url.get_backend_name() == "sqlite" and url.database in (None, "", ":memory:")
 
 
@@ -63,17 +66,13 @@ def create_store_engine(url: URL) -> Engine:
     """An engine configured for the store's concurrency rules on this backend."""
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
-    if is_memory(url):
-        engine = create_engine(url, poolclass=StaticPool,
-                               connect_args={"check_same_thread": False})
-    else:
-        engine = create_engine(url, connect_args={
-            "check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS})
-    _configure_sqlite(engine, wal=not is_memory(url))
+    engine = create_engine(url, connect_args={
+        "check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS})
+    _configure_sqlite(engine)
     return engine
 
 
-def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
+def _configure_sqlite(engine: Engine) -> None:
     """Take transaction control from pysqlite and emit our own BEGIN (see module doc)."""
 
     @event.listens_for(engine, "connect")
@@ -81,9 +80,8 @@ def _configure_sqlite(engine: Engine, *, wal: bool) -> None:
         dbapi_connection.isolation_level = None  # pysqlite must not BEGIN on its own
         cursor = dbapi_connection.cursor()
         cursor.execute(f"PRAGMA busy_timeout = {BUSY_TIMEOUT_SECONDS * 1000}")
-        if wal:
-            cursor.execute("PRAGMA journal_mode = WAL")
-            cursor.execute("PRAGMA synchronous = NORMAL")
+        cursor.execute("PRAGMA journal_mode = WAL")
+        cursor.execute("PRAGMA synchronous = NORMAL")
         cursor.execute("PRAGMA foreign_keys = ON")
         cursor.close()
 

@@ -38,7 +38,7 @@ class MasterKey:
 
     def __init__(self, keys: Sequence[str], *, path: Path | None = None, origin: str = "code"):
         if not keys:
-            raise StoreError("a master key needs at least one key")
+            raise StoreError(f"no master key found in {origin}")
         fernets = []
         for position, key in enumerate(keys, start=1):
             try:

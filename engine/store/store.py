@@ -8,6 +8,7 @@ demand a key.
 
 from __future__ import annotations
 
+import shutil
 import tempfile
 import threading
 from contextlib import AbstractContextManager
@@ -43,6 +44,7 @@ class Store:
                  locks: FileLocks | AdvisoryLocks):
         self._db, self.root, self._locks = db, root, locks
         self._master_key = master_key
+        self._scratch: Path | None = None
         self._key_guard = threading.Lock()
         self.links = LinkRepository(db)
         self.intents = IntentRepository(db)
@@ -60,17 +62,26 @@ class Store:
         found there (the working directory when not given).
         """
         root = Path(root) if root is not None else Path.cwd()
+        scratch = None
+        if is_memory(resolve_url(url)):
+            # A private throw-away file behaves exactly like a real store (many connections,
+            # WAL, locks), which a single shared in-memory connection cannot.
+            scratch = Path(tempfile.mkdtemp(prefix="ml-connector-store-"))
+            url = f"sqlite:///{scratch / 'state.db'}"
         resolved = resolve_url(url, root)
         db = Database(create_store_engine(resolved))
         try:
             upgrade_to_head(db)
-        except OperationalError as exc:
+        except BaseException as exc:
             db.dispose()
-            raise StoreError(f"cannot open the state store at {_safe(url)}: {exc.orig}") from exc
-        except BaseException:
-            db.dispose()
+            _remove(scratch)
+            if isinstance(exc, OperationalError):
+                raise StoreError(
+                    f"cannot open the state store at {_safe(url)}: {exc.orig}") from exc
             raise
-        return cls(db, root=root, master_key=master_key, locks=_locks_for(db, resolved))
+        store = cls(db, root=root, master_key=master_key, locks=_locks_for(db, resolved))
+        store._scratch = scratch
+        return store
 
     @property
     def dialect(self) -> str:
@@ -107,7 +118,10 @@ class Store:
         return self._locks.hold(name, timeout)
 
     def close(self) -> None:
+        """Release the database connections (and delete a throw-away in-memory store)."""
         self._db.dispose()
+        _remove(self._scratch)
+        self._scratch = None
 
     def __enter__(self) -> Store:
         return self
@@ -121,9 +135,12 @@ def _locks_for(db: Database, url: URL) -> FileLocks | AdvisoryLocks:
     """Advisory locks on PostgreSQL; lock files beside the SQLite database otherwise."""
     if db.dialect == "postgresql":
         return AdvisoryLocks(db.engine)
-    if is_memory(url):  # nothing outlives the process, so a private folder will do
-        return FileLocks(Path(tempfile.mkdtemp(prefix="ml-connector-locks-")))
     return FileLocks(Path(f"{url.database}.locks"))
+
+
+def _remove(folder: Path | None) -> None:
+    if folder is not None:
+        shutil.rmtree(folder, ignore_errors=True)
 
 
 def _safe(url: str) -> str:

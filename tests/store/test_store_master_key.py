@@ -125,3 +125,38 @@ def test_interrupted_rotation_loses_nothing(store_url: str, tmp_path: Path,
 def test_master_key_repr_hides_the_keys() -> None:
     key = MasterKey.generate()
     assert key.keys[0] not in repr(key)
+
+
+def test_rotation_of_an_environment_key_needs_the_new_key_listed_first(
+        store_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    monkeypatch.setenv(ENV_VAR, old.keys[0])
+    with Store.open(store_url, root=tmp_path) as store:
+        store.secrets.put("conn.key", "sk_test_fake123")
+        with pytest.raises(StoreError, match=f"set {ENV_VAR} to the new key followed by"):
+            rotate_master_key(store, new)
+        assert store.secrets.get("conn.key") == "sk_test_fake123"  # nothing changed
+    monkeypatch.setenv(ENV_VAR, f"{new.keys[0]},{old.keys[0]}")
+    with Store.open(store_url, root=tmp_path) as store:
+        assert rotate_master_key(store, new) == 1
+    assert not default_key_path(tmp_path).exists()
+    with Store.open(store_url, root=tmp_path, master_key=new) as store:
+        assert store.secrets.get("conn.key") == "sk_test_fake123"
+
+
+def test_rotation_can_write_a_chosen_key_file(store_url: str, tmp_path: Path) -> None:
+    old, new = MasterKey.generate(), MasterKey.generate()
+    key_file = tmp_path / "keys" / "rotated.key"
+    with Store.open(store_url, root=tmp_path, master_key=old) as store:
+        store.secrets.put("conn.key", "sk_test_fake123")
+        assert rotate_master_key(store, new, key_file=key_file) == 1
+    assert _mode(key_file) == 0o600
+    with Store.open(store_url, root=tmp_path, master_key=MasterKey.from_file(key_file)) as store:
+        assert store.secrets.get("conn.key") == "sk_test_fake123"
+
+
+def test_empty_key_file_names_the_file(tmp_path: Path) -> None:
+    key_file = tmp_path / "empty.key"
+    key_file.touch(mode=0o600)
+    with pytest.raises(StoreError, match=str(key_file)):
+        MasterKey.from_file(key_file)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import multiprocessing
+import threading
 from pathlib import Path
 
 import pytest
@@ -100,3 +101,23 @@ def test_unreachable_postgresql_is_a_store_error_without_password(tmp_path: Path
     with pytest.raises(StoreError, match="cannot open the state store") as caught:
         Store.open(url, root=tmp_path)
     assert "hunter22secret" not in str(caught.value)
+
+
+def test_in_memory_url_gives_a_private_store_that_threads_can_share() -> None:
+    store = Store.open("sqlite://", master_key=MasterKey.generate())
+    try:
+        def work(n: int) -> None:
+            for i in range(10):
+                store.cursors.put(f"c{n}", str(i))
+
+        threads = [threading.Thread(target=work, args=(n,)) for n in range(4)]
+        for thread in threads:
+            thread.start()
+        for thread in threads:
+            thread.join()
+        assert {name: value for name, (value, _) in store.cursors.all().items()} == {
+            f"c{n}": "9" for n in range(4)}
+    finally:
+        store.close()
+    with Store.open("sqlite://") as fresh:
+        assert fresh.cursors.all() == {}
