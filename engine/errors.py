@@ -121,3 +121,9 @@ class PermanentError(ConnectorError):
 
 class NotFoundError(PermanentError):
     """The addressed record does not exist in the target system."""
+
+
+class RecordsFailed(MlConnectorError):
+    """A run finished but some records failed (exit code 1); they are in the audit trail."""
+
+    exit_code = 1

@@ -1,0 +1,111 @@
+"""`ml-connector connectors list`, `connections list|set-secret`, `secrets rotate-key`."""
+
+from __future__ import annotations
+
+import sys
+
+import click
+from rich.table import Table
+
+from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.errors import InvalidInput
+from ml_connector.engine.loading import load_project
+from ml_connector.engine.store import Store
+
+
+@click.group()
+def connectors() -> None:
+    """Installed connector plugins."""
+
+
+@connectors.command("list")
+@pass_state
+def list_connectors(state: CliState) -> None:
+    """Installed connector plugins, and plugins that failed to load (with the reason)."""
+    registry = state.registry
+    broken = {problem.name for problem in registry.problems}
+    rows = []
+    for name in registry.names():
+        if name in broken:
+            continue
+        plugin = registry.get(name)
+        rows.append({"name": name, "description": plugin.description,
+                     "entities": sorted(plugin.entities())})
+    problems = [{"name": p.name, "problem": p.reason} for p in registry.problems]
+    if state.json_output:
+        state.emit_json({"connectors": rows, "problems": problems})
+        return
+    table = Table("connector", "entities", "description")
+    for row in rows:
+        table.add_row(row["name"], ", ".join(row["entities"]), row["description"])
+    state.console.print(table)
+    for problem in problems:
+        click.echo(f"broken plugin {problem['name']}: {problem['problem']}", err=True)
+
+
+@click.group()
+def connections() -> None:
+    """Configured connections and their stored secrets."""
+
+
+@connections.command("list")
+@pass_state
+def list_connections(state: CliState) -> None:
+    """Connections of the project (settings show references, never secret values)."""
+    project = load_project(state.project, registry=state.registry)
+    rows = [{"name": c.name, "connector": c.connector, "base_url": c.base_url}
+            for c in project.connections.values()]
+    if state.json_output:
+        state.emit_json(rows)
+        return
+    for row in rows:
+        click.echo(f"{row['name']}: {row['connector']}"
+                   + (f" at {row['base_url']}" if row["base_url"] else ""))
+
+
+@connections.command("set-secret")
+@click.argument("connection")
+@click.argument("key")
+@pass_state
+def set_secret(state: CliState, connection: str, key: str) -> None:
+    """Store a secret encrypted, read from stdin or a hidden prompt (never from arguments).
+
+    Reference it in ml-connector.yaml as ${secret:CONNECTION.KEY}.
+    """
+    project = load_project(state.project, registry=state.registry)
+    if connection not in project.connections:
+        known = ", ".join(sorted(project.connections)) or "none"
+        raise InvalidInput(f"unknown connection {connection!r}; configured: {known}")
+    if sys.stdin.isatty():
+        value = click.prompt(f"{connection}.{key}", hide_input=True)
+    else:
+        value = sys.stdin.read().strip()
+    if not value:
+        raise InvalidInput("no secret value was given on stdin")
+    store = Store.open(project.store_url, root=project.root)
+    try:
+        store.secrets.put(f"{connection}.{key}", value)
+    finally:
+        store.close()
+    click.echo(f"stored {connection}.{key}; reference it as ${{secret:{connection}.{key}}}")
+
+
+@click.group()
+def secrets() -> None:
+    """The master key that encrypts stored secrets."""
+
+
+@secrets.command("rotate-key")
+@pass_state
+def rotate_key(state: CliState) -> None:
+    """Generate a new master key and re-encrypt every stored secret with it."""
+    from ml_connector.engine.store.credentials import rotate_master_key
+    from ml_connector.engine.store.master_key import MasterKey
+
+    project = load_project(state.project, registry=state.registry)
+    store = Store.open(project.store_url, root=project.root)
+    try:
+        count = rotate_master_key(store, MasterKey.generate())
+    finally:
+        store.close()
+    click.echo(f"re-encrypted {count} secret(s) with a new master key")

@@ -1,0 +1,67 @@
+"""`ml-connector`: the command line. Exit codes: 0 ok, 1 some records failed, 2 invalid input."""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+
+import click
+
+from ml_connector.engine.cli.connections import connections, connectors, secrets
+from ml_connector.engine.cli.emulator import emulator
+from ml_connector.engine.cli.init import init
+from ml_connector.engine.cli.pipeline import pipeline
+from ml_connector.engine.cli.state import CliState
+from ml_connector.engine.errors import MlConnectorError, PipelineInvalid
+from ml_connector.engine.redaction import RedactingFilter
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.option("--project", "-p", type=click.Path(path_type=Path), default=None,
+              envvar="ML_CONNECTOR_PROJECT",
+              help="Project file or folder (default: ml-connector.yaml here or above).")
+@click.option("--json", "json_output", is_flag=True, help="Machine-readable JSON output.")
+@click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
+@click.pass_context
+def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: int) -> None:
+    """Keep QuickBooks Online and Stripe in step with declarative YAML pipelines."""
+    _configure_logging(verbose)
+    state = CliState(project=project, json_output=json_output)
+    ctx.obj = state
+    ctx.call_on_close(state.close)
+
+
+for command in (init, pipeline, connectors, connections, secrets, emulator):
+    cli.add_command(command)
+
+
+def _configure_logging(verbose: int) -> None:
+    level = logging.WARNING - 10 * min(verbose, 2)
+    handler = logging.StreamHandler(sys.stderr)
+    handler.addFilter(RedactingFilter())
+    handler.setFormatter(logging.Formatter("%(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("ml_connector")
+    root.handlers[:] = [handler]
+    root.setLevel(level)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Console entry point: product errors become one clear message and their exit code."""
+    try:
+        cli.main(args=argv, prog_name="ml-connector", standalone_mode=False)
+    except click.exceptions.Abort:
+        click.echo("aborted", err=True)
+        sys.exit(130)
+    except click.ClickException as exc:
+        exc.show()
+        sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
+    except PipelineInvalid as exc:
+        for diagnostic in exc.diagnostics:
+            click.echo(str(diagnostic), err=True)
+        click.echo(f"{len(exc.diagnostics)} problem(s) found", err=True)
+        sys.exit(exc.exit_code)
+    except MlConnectorError as exc:
+        click.echo(f"error: {exc}", err=True)
+        sys.exit(exc.exit_code)
+    sys.exit(0)

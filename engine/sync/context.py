@@ -1,0 +1,62 @@
+"""The names a mapping expression can use, built per record.
+
+`link()` is how one pipeline refers to another's records (an invoice's customer): it answers
+from the link table, and when the referenced record is not linked yet it raises `MissingLink`
+so the runner can sync that dependency first and render again.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+from ml_connector.engine.errors import MissingLink
+from ml_connector.engine.loading import PipelineSet
+from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.records import Record
+from ml_connector.engine.store import Store
+
+
+class LinkLookup:
+    """`link` and `linked_source` as mapping functions, bound to one store and pipeline set.
+
+    In a dry run (`placeholders=True`) an unlinked reference renders as a readable placeholder
+    instead of triggering a dependency sync, because a plan must not write anything.
+    """
+
+    def __init__(self, store: Store, pipelines: PipelineSet, *, placeholders: bool = False):
+        self._store, self._pipelines, self._placeholders = store, pipelines, placeholders
+
+    def link(self, pipeline: str, source_id: Any) -> str | None:
+        if source_id is None or source_id == "":
+            return None
+        self._pipelines.get(pipeline)  # unknown name -> InvalidInput with did-you-mean
+        found = self._store.links.get(pipeline, str(source_id))
+        if found is not None:
+            return found.target_id
+        if self._placeholders:
+            return f"<new via {pipeline}: {source_id}>"
+        raise MissingLink(pipeline, str(source_id))
+
+    def linked_source(self, pipeline: str, target_id: Any) -> str | None:
+        """The source id a pipeline linked to `target_id`, or None: how echoes are recognised."""
+        if target_id is None:
+            return None
+        target = self._pipelines.get(pipeline).target
+        found = self._store.links.by_target(target.connection, target.entity, str(target_id))
+        return found.source_id if found and found.pipeline == pipeline else None
+
+
+def render_context(pipeline: Pipeline, record: Record, links: LinkLookup,
+                   now: Callable[[], datetime] = lambda: datetime.now(UTC)) -> Mapping[str, Any]:
+    """Everything a mapping may read for `record`; nothing else (no settings, no secrets)."""
+    return {
+        "record": record.data,
+        "source": {"connection": pipeline.source.connection, "entity": pipeline.source.entity,
+                   "id": record.id, "version": record.version, "deleted": record.deleted},
+        "params": pipeline.params,
+        "link": links.link,
+        "linked_source": links.linked_source,
+        "now": now(),
+    }

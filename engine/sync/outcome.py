@@ -1,0 +1,72 @@
+"""What happened to each record, and the totals a run reports."""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from typing import Any
+
+# Actions that wrote to the target system.
+WRITE_ACTIONS = frozenset({"create", "update", "adopt+update", "remove", "recreate"})
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """The result of syncing one source record once."""
+
+    pipeline: str
+    source_id: str
+    # create | update | unchanged | adopt | adopt+update | remove | recreate | skip | echo |
+    # flag | fail
+    action: str
+    target_id: str | None = None
+    error: str | None = None
+    retryable: bool = False
+    request_ids: tuple[str, ...] = ()
+    changes: dict[str, Any] | None = None
+
+    @property
+    def failed(self) -> bool:
+        return self.action in {"fail", "flag"}
+
+
+@dataclass
+class RunSummary:
+    """Counts by action for one pipeline run, plus the failures to show the user."""
+
+    pipeline: str
+    run_id: str
+    counts: Counter[str] = field(default_factory=Counter)
+    failures: list[Outcome] = field(default_factory=list)
+    stopped: str | None = None  # why the run stopped early (e.g. authorisation needed)
+
+    def add(self, outcome: Outcome) -> None:
+        self.counts[outcome.action] += 1
+        if outcome.failed:
+            self.failures.append(outcome)
+
+    @property
+    def failed(self) -> int:
+        return len(self.failures)
+
+    @property
+    def ok(self) -> bool:
+        return not self.failures and self.stopped is None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "pipeline": self.pipeline,
+            "run_id": self.run_id,
+            "created": self.counts["create"] + self.counts["recreate"],
+            "updated": self.counts["update"] + self.counts["adopt+update"],
+            "adopted": self.counts["adopt"] + self.counts["adopt+update"],
+            "unchanged": self.counts["unchanged"],
+            "removed": self.counts["remove"],
+            "skipped": self.counts["skip"] + self.counts["echo"],
+            "failed": self.failed,
+            "stopped": self.stopped,
+            "failures": [
+                {"source_id": f.source_id, "action": f.action, "error": f.error}
+                for f in self.failures
+            ],
+        }

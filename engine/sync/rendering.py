@@ -1,0 +1,67 @@
+"""Rendering one source record through one pipeline's compiled mapping."""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from typing import Any
+
+from ml_connector.engine.errors import MissingLink, MlConnectorError, RecordError, RenderError
+from ml_connector.engine.mapping import render
+from ml_connector.engine.mapping.expressions import Expression
+from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.records import Record
+from ml_connector.engine.sync.context import LinkLookup, render_context
+
+# How many distinct missing dependencies one record may pull in before we call it a loop.
+MAX_ON_DEMAND = 8
+
+
+class Renderer:
+    """Renders payloads, filters and match values for one pipeline, naming the failing place."""
+
+    def __init__(self, pipeline: Pipeline, links: LinkLookup):
+        self.pipeline, self.links = pipeline, links
+
+    def context(self, record: Record) -> Mapping[str, Any]:
+        return render_context(self.pipeline, record, self.links)
+
+    def evaluate(self, expression: Expression, context: Mapping[str, Any], record: Record,
+                 field: str) -> Any:
+        """Evaluate a filter or match expression; failures become a located `RenderError`."""
+        try:
+            return expression.evaluate(context)
+        except MlConnectorError:
+            raise
+        except Exception as exc:  # jinja raises many types; the message is what matters here
+            raise RenderError(self.pipeline.name, field, record.id, expression.source,
+                              _reason(exc)) from None
+
+    def passes_filter(self, record: Record, context: Mapping[str, Any]) -> bool:
+        expression = self.pipeline.source_filter
+        if expression is None:
+            return True
+        return bool(self.evaluate(expression, context, record, "source.filter"))
+
+    def payload(self, record: Record,
+                sync_dependency: Callable[[str, str], None] | None = None) -> dict[str, Any]:
+        """The target payload; an unlinked reference is synced on demand, then rendered again."""
+        pulled: set[tuple[str, str]] = set()
+        while True:
+            context = self.context(record)
+            try:
+                return render(self.pipeline.mapping, context, pipeline=self.pipeline.name,
+                              record_id=record.id)
+            except MissingLink as missing:
+                key = (missing.pipeline, missing.source_id)
+                if sync_dependency is None or key in pulled or len(pulled) >= MAX_ON_DEMAND:
+                    raise RecordError(
+                        f"pipeline {self.pipeline.name!r}, record {record.id!r}: it refers to "
+                        f"record {missing.source_id!r} of pipeline {missing.pipeline!r}, "
+                        "which could not be linked") from None
+                pulled.add(key)
+                sync_dependency(missing.pipeline, missing.source_id)
+
+
+def _reason(exc: Exception) -> str:
+    text = str(exc) or type(exc).__name__
+    return text.splitlines()[0][:300]

@@ -1,0 +1,153 @@
+"""Running pipelines: read changed source records, sync each, store the cursor, audit it all.
+
+Records of a page are synced concurrently (bounded by the project's `workers`); the HTTP
+layer's per-connection rate limiter keeps the total under each API's limits. The cursor is
+stored only after a whole page is processed, so a crash re-reads at most one page, and the
+links make re-reading harmless.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import Callable, Iterable
+from concurrent.futures import ThreadPoolExecutor
+
+from ml_connector.engine.errors import AuthError, ConnectorError, RecordError, RetryableError
+from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.records import Record
+from ml_connector.engine.store.audit import AuditEntry
+from ml_connector.engine.sync.context import LinkLookup
+from ml_connector.engine.sync.locks import KeyedLocks
+from ml_connector.engine.sync.outcome import Outcome, RunSummary
+from ml_connector.engine.sync.record_sync import RecordSync
+from ml_connector.engine.sync.rendering import Renderer
+from ml_connector.engine.sync.runtime import Runtime
+
+log = logging.getLogger("ml_connector.sync")
+
+OUTCOME_OF_ACTION = {"unchanged": "unchanged", "skip": "skipped", "echo": "skipped",
+                     "fail": "failed", "flag": "failed"}
+
+
+def cursor_name(pipeline: str) -> str:
+    return f"pipeline:{pipeline}"
+
+
+class Runner:
+    """Runs pipelines of one runtime. Thread-safe: webhook workers share one instance."""
+
+    def __init__(self, runtime: Runtime, *, trigger: str = "manual",
+                 on_outcome: Callable[[Outcome], None] | None = None, run_id: str | None = None):
+        self.runtime, self.trigger, self.on_outcome = runtime, trigger, on_outcome
+        self.run_id = run_id or uuid.uuid4().hex[:12]
+        self._locks = KeyedLocks()
+        self._links = LinkLookup(runtime.store, runtime.pipelines)
+
+    # -- whole pipelines ----------------------------------------------------------------------
+
+    def run(self, name: str, *, full: bool = False) -> RunSummary:
+        """Sync every source record changed since the stored cursor (every record when `full`)."""
+        pipeline = self.runtime.pipelines.get(name)
+        summary = RunSummary(pipeline.name, self.run_id)
+        source = self.runtime.connector(pipeline.source.connection)
+        store = self.runtime.store
+        cursor = None if full else store.cursors.get(cursor_name(pipeline.name))
+        try:
+            for page in source.read_changes(pipeline.source.entity, cursor):
+                for outcome in self._sync_all(pipeline, page.records):
+                    summary.add(outcome)
+                if page.cursor is not None:
+                    store.cursors.put(cursor_name(pipeline.name), page.cursor)
+        except AuthError as exc:
+            summary.stopped = str(exc)
+            self._audit_failure(pipeline, None, exc)
+        return summary
+
+    def run_all(self, names: Iterable[str] | None = None, *, full: bool = False
+                ) -> list[RunSummary]:
+        """Run pipelines in dependency order; a pipeline stopped by auth stops those after it."""
+        wanted = set(names) if names is not None else None
+        summaries = []
+        for name in self.runtime.pipelines.order:
+            if wanted is None or name in wanted:
+                summary = self.run(name, full=full)
+                summaries.append(summary)
+                if summary.stopped:
+                    break
+        return summaries
+
+    # -- single records -----------------------------------------------------------------------
+
+    def sync_id(self, name: str, source_id: str) -> Outcome:
+        """Fetch one source record by id and sync it (webhooks, replay, on-demand parents)."""
+        pipeline = self.runtime.pipelines.get(name)
+        source = self.runtime.connector(pipeline.source.connection)
+        try:
+            record = source.get(pipeline.source.entity, source_id)
+        except AuthError:
+            raise
+        except ConnectorError as exc:
+            return self._record_failure(pipeline, source_id, exc)
+        if record is None:
+            record = Record(pipeline.source.entity, source_id, {}, deleted=True)
+        return self.sync_record(pipeline, record)
+
+    def sync_record(self, pipeline: Pipeline, record: Record) -> Outcome:
+        """Sync one record under its lock, audit the attempt, and never raise for one record."""
+        with self._locks.hold((pipeline.name, record.id)):
+            try:
+                outcome = self._record_sync(pipeline).sync(record)
+            except AuthError:
+                raise
+            except (RecordError, ConnectorError) as exc:
+                outcome = self._record_failure(pipeline, record.id, exc, audit=False)
+            self._audit(outcome)
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    # -- internals ----------------------------------------------------------------------------
+
+    def _sync_all(self, pipeline: Pipeline, records: list[Record]) -> list[Outcome]:
+        workers = max(1, min(self.runtime.project.workers, len(records)))
+        if workers == 1:
+            return [self.sync_record(pipeline, record) for record in records]
+        with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync") as pool:
+            return list(pool.map(lambda r: self.sync_record(pipeline, r), records))
+
+    def _record_sync(self, pipeline: Pipeline) -> RecordSync:
+        target = self.runtime.connector(pipeline.target.connection)
+        return RecordSync(pipeline, Renderer(pipeline, self._links), target, self.runtime.store,
+                          self._sync_dependency)
+
+    def _sync_dependency(self, name: str, source_id: str) -> None:
+        outcome = self.sync_id(name, source_id)
+        if outcome.failed or outcome.target_id is None:
+            reason = outcome.error or f"it was {outcome.action}"
+            raise RecordError(f"dependency {name}/{source_id} could not be synced: {reason}")
+
+    def _record_failure(self, pipeline: Pipeline, source_id: str, exc: Exception,
+                        *, audit: bool = True) -> Outcome:
+        outcome = Outcome(pipeline.name, source_id, "fail", error=str(exc),
+                          retryable=isinstance(exc, RetryableError),
+                          request_ids=tuple(filter(None, [getattr(exc, "request_id", None)])))
+        log.warning("pipeline %s record %s failed: %s", pipeline.name, source_id, exc)
+        if audit:
+            self._audit(outcome)
+        return outcome
+
+    def _audit_failure(self, pipeline: Pipeline, source_id: str | None, exc: Exception) -> None:
+        self._audit(Outcome(pipeline.name, source_id or "", "fail", error=str(exc)))
+
+    def _audit(self, outcome: Outcome) -> None:
+        pipeline = self.runtime.pipelines.get(outcome.pipeline)
+        src, tgt = pipeline.source, pipeline.target
+        self.runtime.store.audit.append(AuditEntry(
+            id=None, run_id=self.run_id, pipeline=outcome.pipeline,
+            source_ref=f"{src.connection}/{src.entity}/{outcome.source_id}",
+            target_ref=(f"{tgt.connection}/{tgt.entity}/{outcome.target_id}"
+                        if outcome.target_id else None),
+            action=outcome.action, outcome=OUTCOME_OF_ACTION.get(outcome.action, "ok"),
+            error=outcome.error, request_summary=None, request_ids=list(outcome.request_ids),
+            trigger=self.trigger, at=None))
