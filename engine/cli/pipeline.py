@@ -10,11 +10,10 @@ from rich.table import Table
 
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.errors import RecordsFailed
-from ml_connector.engine.loading import load_pipelines, load_project
+from ml_connector.engine.loading import load_workspace
 from ml_connector.engine.planning.plan import plan as make_plan
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.runner import Runner
-from ml_connector.engine.sync.runtime import shipped_pipelines_dir
 
 
 @click.group()
@@ -46,9 +45,8 @@ def list_pipelines(state: CliState) -> None:
 @pass_state
 def validate(state: CliState, files: tuple[Path, ...]) -> None:
     """Check pipeline files (default: the project's); every problem is reported at once."""
-    project = load_project(state.project, registry=state.registry)
-    paths = list(files) or list(project.pipeline_dirs) or [shipped_pipelines_dir()]
-    loaded = load_pipelines(paths, project=project, registry=state.registry)
+    _, loaded = load_workspace(state.project, registry=state.registry,
+                               pipeline_paths=list(files) or None)
     if state.json_output:
         state.emit_json({"valid": True, "pipelines": loaded.order})
     else:

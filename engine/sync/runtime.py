@@ -11,12 +11,11 @@ import os
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
 from ml_connector.engine.errors import InvalidInput
-from ml_connector.engine.loading import PipelineSet, load_pipelines, load_project
+from ml_connector.engine.loading import PipelineSet, load_workspace
 from ml_connector.engine.loading.references import resolve_references
 from ml_connector.engine.model.project import Project
 from ml_connector.engine.plugins.protocol import Connector, ConnectorContext, ConnectorPlugin
@@ -24,11 +23,6 @@ from ml_connector.engine.plugins.registry import PluginRegistry
 from ml_connector.engine.store import Store
 
 log = logging.getLogger("ml_connector.runtime")
-
-
-def shipped_pipelines_dir() -> Path:
-    """The pipelines that ship with the package (used when a project names no folder)."""
-    return Path(str(files("ml_connector.pipelines")))
 
 
 @dataclass
@@ -47,9 +41,7 @@ class Runtime:
     def open(cls, project_path: Path | None = None, *, registry: PluginRegistry | None = None,
              env: Mapping[str, str] | None = None) -> Runtime:
         registry = registry or PluginRegistry.from_entry_points()
-        project = load_project(project_path, registry=registry)
-        dirs = list(project.pipeline_dirs) or [shipped_pipelines_dir()]
-        pipelines = load_pipelines(dirs, project=project, registry=registry)
+        project, pipelines = load_workspace(project_path, registry=registry)
         store = Store.open(project.store_url, root=project.root)
         return cls(project=project, registry=registry, store=store, pipelines=pipelines,
                    env=dict(os.environ if env is None else env))
