@@ -120,7 +120,8 @@ class RedactingFilter(logging.Filter):
     """A logging filter that masks secrets in the final message and any traceback text.
 
     The message is formatted here (arguments merged in) and the arguments dropped, because a
-    secret usually arrives as an argument rather than in the format string.
+    secret usually arrives as an argument rather than in the format string. Attach it to
+    handlers: a filter on a logger does not see records propagated from its children.
     """
 
     def filter(self, record: logging.LogRecord) -> bool:

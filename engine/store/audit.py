@@ -74,11 +74,12 @@ class AuditLog:
     def query(self, *, pipeline: str | None = None, source_ref: str | None = None,
               outcome: str | None = None, run_id: str | None = None,
               since: datetime | None = None, until: datetime | None = None,
-              limit: int = 100, newest_first: bool = False) -> list[AuditEntry]:
+              limit: int | None = 100, newest_first: bool = False) -> list[AuditEntry]:
         """Entries matching every given filter, in the order they were appended.
 
-        `since` is inclusive and `until` exclusive. With `newest_first` the latest `limit`
-        entries come back, latest first (what `audit list` shows by default).
+        `since` is inclusive and `until` exclusive; `limit=None` returns every match. With
+        `newest_first` the latest `limit` entries come back, latest first (what an
+        `audit list` command would show).
         """
         t = tables.audit
         filters = [column == value for column, value in (

@@ -7,6 +7,7 @@ import threading
 from pathlib import Path
 
 import pytest
+from alembic import command
 from alembic.autogenerate import compare_metadata
 from alembic.runtime.migration import MigrationContext
 from sqlalchemy import inspect, text
@@ -14,7 +15,7 @@ from sqlalchemy import inspect, text
 from ml_connector.engine.errors import StoreError
 from ml_connector.engine.store import Link, MasterKey, Store
 from ml_connector.engine.store.database import resolve_url
-from ml_connector.engine.store.migrate import current_revision, head_revision
+from ml_connector.engine.store.migrate import alembic_config, current_revision, head_revision
 from ml_connector.engine.store.tables import metadata
 
 TABLES = {"links", "intents", "cursors", "inbox", "audit", "secrets", "alembic_version"}
@@ -27,6 +28,18 @@ def test_fresh_database_is_migrated_to_head(store: Store) -> None:
 
 
 def test_migrated_schema_equals_declared_tables(store: Store) -> None:
+    with store.database.engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True})
+        assert compare_metadata(context, metadata) == []
+
+
+def test_migrations_downgrade_to_empty_and_back(store: Store) -> None:
+    config = alembic_config()
+    with store.database.write() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "base")
+        assert set(inspect(conn).get_table_names()) <= {"alembic_version"}
+        command.upgrade(config, "head")
     with store.database.engine.connect() as conn:
         context = MigrationContext.configure(conn, opts={"compare_type": True})
         assert compare_metadata(context, metadata) == []

@@ -34,6 +34,15 @@ SQLITE_AUDIT_GUARD = [
 
 
 def upgrade() -> None:
+    _create_links()
+    _create_intents()
+    _create_cursors()
+    _create_inbox()
+    _create_audit()
+    _create_secrets()
+
+
+def _create_links() -> None:
     op.create_table(
         "links",
         sa.Column("pipeline", sa.String(200), nullable=False),
@@ -50,6 +59,8 @@ def upgrade() -> None:
     op.create_index("ix_links_target_connection_target_entity_target_id", "links",
                     ["target_connection", "target_entity", "target_id"])
 
+
+def _create_intents() -> None:
     op.create_table(
         "intents",
         sa.Column("id", Id, autoincrement=True, nullable=False),
@@ -67,6 +78,8 @@ def upgrade() -> None:
                     sqlite_where=PENDING, postgresql_where=PENDING)
     op.create_index("ix_intents_status", "intents", ["status"])
 
+
+def _create_cursors() -> None:
     op.create_table(
         "cursors",
         sa.Column("name", sa.String(255), nullable=False),
@@ -75,6 +88,8 @@ def upgrade() -> None:
         sa.PrimaryKeyConstraint("name", name="pk_cursors"),
     )
 
+
+def _create_inbox() -> None:
     op.create_table(
         "inbox",
         sa.Column("id", Id, autoincrement=True, nullable=False),
@@ -96,6 +111,8 @@ def upgrade() -> None:
     )
     op.create_index("ix_inbox_status_available_at", "inbox", ["status", "available_at"])
 
+
+def _create_audit() -> None:
     op.create_table(
         "audit",
         sa.Column("id", Id, autoincrement=True, nullable=False),
@@ -117,9 +134,11 @@ def upgrade() -> None:
     op.create_index("ix_audit_run_id", "audit", ["run_id"])
     op.create_index("ix_audit_outcome", "audit", ["outcome"])
     guard = PG_AUDIT_GUARD if op.get_bind().dialect.name == "postgresql" else SQLITE_AUDIT_GUARD
-    for statement in guard:
+    for statement in guard:  # append-only, enforced by the database itself
         op.execute(statement)
 
+
+def _create_secrets() -> None:
     op.create_table(
         "secrets",
         sa.Column("name", sa.String(255), nullable=False),
