@@ -1,0 +1,54 @@
+"""The ml-connector engine. What a plugin author may rely on is exported here, and only here.
+
+The list is pinned by a test (tests/unit/test_public_surface.py) so that any change to the
+plugin-author API shows up in review.
+"""
+
+from ml_connector.engine.diagnostics import Diagnostic, Location
+from ml_connector.engine.errors import (
+    AuthError,
+    ConflictError,
+    ConnectorError,
+    ImmutableTargetError,
+    InvalidInput,
+    MlConnectorError,
+    NotFoundError,
+    PermanentError,
+    RetryableError,
+)
+from ml_connector.engine.http import ApiClient, RateLimiter, RetryPolicy
+from ml_connector.engine.plugins.protocol import (
+    Connector,
+    ConnectorContext,
+    ConnectorPlugin,
+    CredentialStore,
+    EntitySpec,
+    WebhookRejected,
+)
+from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+
+__all__ = [
+    "ApiClient",
+    "AuthError",
+    "ChangePage",
+    "ConflictError",
+    "Connector",
+    "ConnectorContext",
+    "ConnectorError",
+    "ConnectorPlugin",
+    "CredentialStore",
+    "Diagnostic",
+    "EntitySpec",
+    "ImmutableTargetError",
+    "InvalidInput",
+    "Location",
+    "MlConnectorError",
+    "NotFoundError",
+    "PermanentError",
+    "RateLimiter",
+    "Record",
+    "RetryPolicy",
+    "RetryableError",
+    "WebhookEvent",
+    "WebhookRejected",
+]

@@ -25,7 +25,7 @@ from ml_connector.engine.redaction import RedactingFilter
 @click.option("-v", "--verbose", count=True, help="More log output (-vv for debug).")
 @click.pass_context
 def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: int) -> None:
-    """Keep QuickBooks Online and Stripe in step with declarative YAML pipelines."""
+    """Keep two systems in step with declarative YAML pipelines and connector plugins."""
     _configure_logging(verbose)
     state = CliState(project=project, json_output=json_output)
     ctx.obj = state

@@ -1,8 +1,8 @@
 """Checks of one pipeline file against the project: connections, entities, match keys,
 triggers and policies.
 
-The schema only knows shapes. Whether `quickbook` is a configured connection, whether
-`Invoce` is an entity of its connector, or whether Stripe can void a customer depends on the
+The schema only knows shapes. Whether `crm` is a configured connection, whether
+`Invoce` is an entity of its connector, or whether a target can void a record depends on the
 project and the installed plugins, so those are checked here, each at its own key.
 """
 

@@ -17,7 +17,7 @@ THREE_DECIMAL: frozenset[str] = frozenset({"BHD", "JOD", "KWD", "OMR", "TND"})
 
 
 def normalize_currency(currency: object) -> str:
-    """Upper-case ISO 4217 code; QBO writes 'USD' and Stripe 'usd', so both must work.
+    """Upper-case ISO 4217 code; accounting systems write 'USD', payment APIs 'usd': both must work.
 
     Raises ValueError for anything that is not three letters, because a typo here would
     otherwise silently fall back to two decimals.

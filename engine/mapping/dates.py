@@ -1,6 +1,6 @@
-"""Date filters between QBO's plain dates and Stripe's Unix seconds.
+"""Date filters between plain calendar dates ('YYYY-MM-DD') and Unix seconds.
 
-QBO dates carry no time zone, so the zone is an explicit argument (UTC unless the mapping
+Plain dates carry no time zone, so the zone is an explicit argument (UTC unless the mapping
 says otherwise) rather than the machine's local zone, which would differ between hosts.
 """
 
@@ -50,7 +50,7 @@ def _parse_moment(value: object) -> date | datetime:
 
 
 def unix_timestamp(value: object, tz: object = "UTC") -> int:
-    """Unix seconds of a QBO date at 00:00 in `tz`, or of an ISO date-time.
+    """Unix seconds of a plain date at 00:00 in `tz`, or of an ISO date-time.
 
     A date-time with its own UTC offset keeps it; `tz` only applies to dates and to
     date-times written without an offset.
@@ -65,7 +65,7 @@ def unix_timestamp(value: object, tz: object = "UTC") -> int:
 
 
 def date_from_unix(value: object, tz: object = "UTC") -> str:
-    """'YYYY-MM-DD' of a Unix time in `tz`: the calendar day a Stripe event happened on."""
+    """'YYYY-MM-DD' of a Unix time in `tz`: the calendar day an event happened on."""
     fail_if_undefined(value)
     if isinstance(value, bool) or not isinstance(value, int | float | Decimal | str):
         raise FilterError(f"date_from_unix needs Unix seconds, got {describe_type(value)}")

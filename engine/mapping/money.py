@@ -1,4 +1,5 @@
-"""Money filters: exact conversions between major units (QBO) and minor units (Stripe).
+"""Money filters: exact conversions between major units (accounting amounts such as 12.50)
+and integer minor units (payment APIs' 1250).
 
 All arithmetic is on the integer digits of a Decimal, so no context precision or float
 rounding can change an amount. Losing a fraction of a cent is refused unless the mapping

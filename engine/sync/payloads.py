@@ -55,7 +55,7 @@ def idempotency_key(pipeline: str, source_id: str, generation: int, digest: str)
     """Deterministic key for one create: the same record, generation and payload give the same key.
 
     Including the payload digest means a key is never reused with different parameters (an
-    `idempotency_error` at Stripe); the intent row, not the key, is what prevents a second
+    idempotency error from APIs that check); the intent row, not the key, is what prevents a second
     create after a crash, because the intent keeps the exact payload the key was first sent with.
     """
     raw = f"mlc:{pipeline}:{source_id}:g{generation}:{digest[:24]}"

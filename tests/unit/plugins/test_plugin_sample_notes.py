@@ -168,3 +168,45 @@ def test_the_connector_refuses_what_it_cannot_do(registry, tmp_path) -> None:
     with pytest.raises(InvalidInput, match="'path'"):
         registry.get("notes").connect(ConnectorContext(
             connection="my-notes", settings={}, credentials=MemoryCredentials()))
+
+
+def test_a_pipeline_runs_through_the_installed_plugin_from_the_cli(
+        registry, tmp_path, monkeypatch) -> None:
+    """The whole product path: project file, pipeline YAML, CLI, engine, third-party plugin."""
+    from click.testing import CliRunner
+
+    from ml_connector.engine.cli.main import cli
+
+    inbox, archive = tmp_path / "inbox.json", tmp_path / "archive.json"
+    source = open_notes(registry, inbox)
+    for i, title in enumerate(["call ada", "email bob", "pay rent"]):
+        source.create("note", {"title": title}, idempotency_key=f"seed-{i}")
+    (tmp_path / "pipelines").mkdir()
+    (tmp_path / "pipelines" / "archive.yaml").write_text(
+        "name: inbox-to-archive\n"
+        "description: Notes are copied to the archive in capitals.\n"
+        "source: {connection: inbox, entity: note}\n"
+        "target: {connection: archive, entity: note}\n"
+        "match:\n"
+        "  - target_field: metadata.source_id\n"
+        "    value: '{{ source.id }}'\n"
+        "mapping:\n"
+        "  title: '{{ record.title | upper }}'\n"
+        "  metadata: {source_id: '{{ source.id }}'}\n")
+    (tmp_path / "ml-connector.yaml").write_text(
+        "version: 1\npipelines: [pipelines]\nconnections:\n"
+        f"  inbox: {{connector: notes, settings: {{path: '{inbox}'}}}}\n"
+        f"  archive: {{connector: notes, settings: {{path: '{archive}'}}}}\n")
+    monkeypatch.chdir(tmp_path)
+    runner = CliRunner()
+
+    first = runner.invoke(cli, ["--json", "pipeline", "run", "inbox-to-archive"])
+    assert first.exit_code == 0, first.output
+    assert json.loads(first.output)[0]["created"] == 3
+    titles = sorted(n["data"]["title"] for n in json.loads(archive.read_text())["notes"].values())
+    assert titles == ["CALL ADA", "EMAIL BOB", "PAY RENT"]
+
+    second = runner.invoke(cli, ["--json", "pipeline", "run", "inbox-to-archive", "--full"])
+    assert second.exit_code == 0, second.output
+    report = json.loads(second.output)[0]
+    assert (report["created"], report["updated"], report["unchanged"]) == (0, 0, 3)
