@@ -5,10 +5,10 @@ a secret that is masked in one place is masked in all of them. Two things are ma
 
 * values stored under a secret-shaped key (`authorization`, `client_secret`, `api_key`, ...),
   whatever the value looks like;
-* secret-shaped text anywhere (Stripe keys, webhook secrets, `Bearer`/`Basic` credentials,
-  JWT-looking tokens, `password=...` pairs) and every value passed to `register_secret`,
-  such as the credentials the state store decrypted, so a token that leaks into a message
-  we did not foresee is still masked.
+* secret-shaped text anywhere (`sk_live_`-style API keys, webhook secrets, `Bearer` and
+  `Basic` credentials, JWT-looking tokens, `password=...` pairs) and every value passed to
+  `register_secret`, such as the credentials the state store decrypted, so a token that
+  leaks into a message we did not foresee is still masked.
 """
 
 from __future__ import annotations
@@ -37,7 +37,7 @@ _NOT_SECRET_KEYS = frozenset({"sync_token", "next_page_token", "token_type", "cs
 _CAMEL_BOUNDARY = re.compile(r"(?<=[a-z0-9])(?=[A-Z])")
 
 _TEXT_PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
-    # Stripe secret and restricted keys, webhook signing secrets.
+    # Secret and restricted API keys (`sk_`/`rk_` live and test), webhook signing secrets.
     (re.compile(r"\b(?:sk|rk)_(?:live|test)_[A-Za-z0-9]{6,}"), MASK),
     (re.compile(r"\bwhsec_[A-Za-z0-9+/=]{6,}"), MASK),
     # HTTP credentials: `Bearer <token>` and `Basic <base64>` (the latter must look encoded,

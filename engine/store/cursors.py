@@ -1,4 +1,4 @@
-"""Cursors: how far each incremental read (QBO CDC, Stripe Events) has got.
+"""Cursors: how far each incremental read (change-data capture, event feeds) has got.
 
 A cursor is opaque text owned by the connector; the engine stores it only after the page it
 closes has been synced, so a crash re-reads a page rather than skipping one.
