@@ -14,6 +14,7 @@ from ml_connector.engine.cli.init import init
 from ml_connector.engine.cli.pipeline import pipeline
 from ml_connector.engine.cli.state import CliState
 from ml_connector.engine.errors import MlConnectorError, PipelineInvalid
+from ml_connector.engine.plugins.registry import PluginRegistry
 from ml_connector.engine.redaction import RedactingFilter
 
 
@@ -28,6 +29,8 @@ def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: in
     """Keep two systems in step with declarative YAML pipelines and connector plugins."""
     _configure_logging(verbose)
     state = CliState(project=project, json_output=json_output)
+    if isinstance(ctx.obj, PluginRegistry):  # tests hand in a registry instead of entry points
+        state._registry = ctx.obj
     ctx.obj = state
     ctx.call_on_close(state.close)
 
