@@ -11,7 +11,7 @@ from typing import Any
 class Record:
     """One object of an external system, as a connector read or wrote it.
 
-    `version` is the system's own concurrency token (QBO SyncToken, an ETag) when it has one;
+    `version` is the system's own concurrency token (a sync token, an ETag) when it has one;
     `request_ids` are the vendor's ids of the HTTP calls that produced this value, kept for
     the audit trail so a support ticket can quote them.
     """

@@ -60,15 +60,16 @@ class ConnectorContext:
     """Everything the engine hands a connector when it opens one connection.
 
     `settings` has secret references already resolved; a connector must never log it.
-    `http_client` builds the shared rate-limited, retrying HTTP client (see
-    `ml_connector.engine.http`).
+    `on_event` receives operational events for metrics: pass it to `ApiClient(on_event=...)`
+    (request, retry, throttled) and call it with ("token_refresh", {...}) when credentials
+    are renewed.
     """
 
     connection: str
     settings: Mapping[str, Any]
     credentials: CredentialStore
     base_url: str | None = None
-    http_client: Callable[..., Any] | None = None
+    on_event: Callable[[str, Mapping[str, Any]], None] | None = None
     log: logging.Logger = field(default_factory=lambda: logging.getLogger("ml_connector"))
 
 
@@ -93,7 +94,7 @@ class Connector(Protocol):
         ...
 
     def find(self, entity: str, field: str, value: Any) -> list[Record]:
-        """Records whose `field` (a dotted target path, e.g. `metadata.qbo_id`) equals `value`."""
+        """Records whose `field` (a dotted target path, e.g. `metadata.source_id`) equals `value`."""
         ...
 
     def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:
