@@ -94,7 +94,7 @@ class Connector(Protocol):
         ...
 
     def find(self, entity: str, field: str, value: Any) -> list[Record]:
-        """Records whose `field` (a dotted target path, e.g. `metadata.source_id`) equals `value`."""
+        """Records whose `field` (a dotted path, e.g. `metadata.source_id`) equals `value`."""
         ...
 
     def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:

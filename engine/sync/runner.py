@@ -38,11 +38,17 @@ class Runner:
     """Runs pipelines of one runtime. Thread-safe: webhook workers share one instance."""
 
     def __init__(self, runtime: Runtime, *, trigger: str = "manual",
-                 on_outcome: Callable[[Outcome], None] | None = None, run_id: str | None = None):
+                 on_outcome: Callable[[Outcome], None] | None = None, run_id: str | None = None,
+                 locks: KeyedLocks | None = None):
         self.runtime, self.trigger, self.on_outcome = runtime, trigger, on_outcome
         self.run_id = run_id or uuid.uuid4().hex[:12]
-        self._locks = KeyedLocks()
+        self._locks = locks or KeyedLocks()
         self._links = LinkLookup(runtime.store, runtime.pipelines)
+
+    def fork(self, *, trigger: str) -> Runner:
+        """A runner with its own run id that shares this one's record locks and callbacks."""
+        return Runner(self.runtime, trigger=trigger, on_outcome=self.on_outcome,
+                      locks=self._locks)
 
     # -- whole pipelines ----------------------------------------------------------------------
 

@@ -9,7 +9,7 @@ from __future__ import annotations
 import logging
 import os
 import threading
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -34,6 +34,8 @@ class Runtime:
     store: Store
     pipelines: PipelineSet
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
+    # Builds each connection's `on_event` hook (the service wires it to its metrics).
+    event_hooks: Callable[[str], Callable[[str, Mapping[str, Any]], None]] | None = None
     _connectors: dict[str, Connector] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 
@@ -70,6 +72,7 @@ class Runtime:
         settings = resolve_references(conn.settings, self.env, secrets.get, connection=name)
         context = ConnectorContext(connection=name, settings=settings, credentials=credentials,
                                    base_url=conn.base_url,
+                                   on_event=self.event_hooks(name) if self.event_hooks else None,
                                    log=logging.getLogger(f"ml_connector.connectors.{name}"))
         return self.registry.get(conn.connector).connect(context)
 

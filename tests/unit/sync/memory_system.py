@@ -7,7 +7,10 @@ cannot take a change any more).
 
 from __future__ import annotations
 
+import hashlib
+import hmac
 import itertools
+import json
 import threading
 from collections import Counter
 from collections.abc import Iterator, Mapping
@@ -19,8 +22,14 @@ from ml_connector.engine.errors import (
     PermanentError,
     RetryableError,
 )
-from ml_connector.engine.plugins.protocol import ConnectorContext, EntitySpec
-from ml_connector.engine.records import ChangePage, Record
+from ml_connector.engine.plugins.protocol import ConnectorContext, EntitySpec, WebhookRejected
+from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+
+WEBHOOK_SECRET = b"whk_test_made_up"
+
+
+def sign(body: bytes) -> str:
+    return hmac.new(WEBHOOK_SECRET, body, hashlib.sha256).hexdigest()
 
 
 class MemorySystem:
@@ -116,8 +125,17 @@ class MemoryConnector:
             self.system.rows[entity].pop(record_id, None)
         return None
 
-    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[Any]:
-        return []
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+        """Deliveries signed with hex HMAC-SHA256 of the body under WEBHOOK_SECRET."""
+        expected = hmac.new(WEBHOOK_SECRET, body, hashlib.sha256).hexdigest()
+        if not hmac.compare_digest(expected, headers.get("x-signature", "")):
+            raise WebhookRejected(401, "bad signature")
+        try:
+            events = json.loads(body)["events"]
+        except (ValueError, KeyError, TypeError):
+            raise WebhookRejected(400, "malformed body") from None
+        return [WebhookEvent(e["id"], e["entity"], e["record_id"], e.get("operation", "update"))
+                for e in events]
 
     def close(self) -> None:
         pass

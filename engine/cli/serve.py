@@ -1,0 +1,25 @@
+"""`ml-connector serve`: webhooks, inbox workers and scheduled polls until stopped."""
+
+from __future__ import annotations
+
+import click
+import uvicorn
+
+from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.triggers.service import Service, ServiceOptions
+
+
+@click.command()
+@click.option("--host", default="127.0.0.1", show_default=True,
+              help="Address to bind (loopback by default; put a TLS proxy in front).")
+@click.option("--port", type=int, default=8080, show_default=True)
+@click.option("--workers", type=int, default=2, show_default=True,
+              help="Threads draining the webhook inbox.")
+@click.option("--no-poll", is_flag=True, help="Do not run the pipelines' poll triggers.")
+@pass_state
+def serve(state: CliState, host: str, port: int, workers: int, no_poll: bool) -> None:
+    """Receive webhooks at /webhooks/CONNECTION, poll on schedule, expose /healthz and /metrics."""
+    service = Service(state.runtime(), ServiceOptions(workers=workers, poll=not no_poll))
+    click.echo(f"serving on http://{host}:{port} (webhooks at /webhooks/<connection>)", err=True)
+    uvicorn.run(service.app(), host=host, port=port, log_level="warning",
+                timeout_graceful_shutdown=30)
