@@ -14,6 +14,7 @@ from ml_connector.engine.loading import load_workspace
 from ml_connector.engine.planning.plan import plan as make_plan
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.runner import Runner
+from ml_connector.engine.testing.pipeline_cases import check_pipeline
 
 
 @click.group()
@@ -123,3 +124,26 @@ def _report(state: CliState, summaries: list[RunSummary]) -> None:
         raise RecordsFailed(f"run stopped: {stopped[0].stopped}")
     if failed:
         raise RecordsFailed(f"{failed} record(s) failed; they are kept in the audit trail")
+
+
+@pipeline.command("test")
+@click.argument("names", nargs=-1)
+@pass_state
+def test_cases(state: CliState, names: tuple[str, ...]) -> None:
+    """Run the example cases kept in cases/NAME.yaml beside each pipeline (default: all)."""
+    _, pipelines = load_workspace(state.project, registry=state.registry)
+    chosen = [pipelines.get(n).name for n in names] or list(pipelines.order)
+    results = [r for name in chosen for r in check_pipeline(pipelines.get(name), pipelines)]
+    failed = [r for r in results if not r.passed]
+    if state.json_output:
+        state.emit_json([{"pipeline": r.case.pipeline, "case": r.case.name, "passed": r.passed,
+                          "problems": list(r.problems)} for r in results])
+    else:
+        for result in results:
+            mark = "ok  " if result.passed else "FAIL"
+            click.echo(f"{mark} {result.case.pipeline}: {result.case.name}")
+            for problem in result.problems:
+                click.echo(f"       {result.case.location}: {problem}")
+        click.echo(f"{len(results) - len(failed)} passed, {len(failed)} failed")
+    if failed:
+        raise RecordsFailed(f"{len(failed)} pipeline case(s) failed")
