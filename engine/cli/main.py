@@ -12,6 +12,7 @@ from ml_connector.engine.cli.connections import connections, connectors, secrets
 from ml_connector.engine.cli.emulator import emulator
 from ml_connector.engine.cli.init import init
 from ml_connector.engine.cli.pipeline import pipeline
+from ml_connector.engine.cli.reconcile import reconcile
 from ml_connector.engine.cli.serve import serve
 from ml_connector.engine.cli.state import CliState
 from ml_connector.engine.errors import MlConnectorError, PipelineInvalid
@@ -36,7 +37,8 @@ def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: in
     ctx.call_on_close(state.close)
 
 
-for command in (init, pipeline, connectors, connections, secrets, emulator, serve):
+for command in (init, pipeline, connectors, connections, secrets, emulator, serve,
+                reconcile):
     cli.add_command(command)
 
 

@@ -1,0 +1,182 @@
+"""Reconciliation: do the two systems agree, record by record?
+
+For every pipeline and every source record (a full read, not a cursor), it checks that the
+record is linked, that the linked target exists, that the target carries what the mapping
+renders today (field by field), and that the first match key (the record's identity in the
+target) finds exactly one target (no duplicates). Connectors may offer
+`reconcile_view(entity, record) -> Mapping` to present a target record in the shape the
+mapping writes (e.g. invoice lines), and
+`reconcile_checks(pipeline_name, source, target) -> list[str]` for system-specific checks
+such as balances; both are optional and found with getattr.
+
+Nothing is written.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml_connector.engine.errors import AuthError, MlConnectorError
+from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.records import Record
+from ml_connector.engine.sync.context import LinkLookup
+from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
+from ml_connector.engine.sync.rendering import Renderer
+from ml_connector.engine.sync.runtime import Runtime
+
+
+@dataclass(frozen=True)
+class Mismatch:
+    pipeline: str
+    source_id: str
+    kind: str  # missing | target_missing | differs | duplicate | unrenderable | check
+    detail: str
+    fix: str
+    target_id: str | None = None
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pipeline": self.pipeline, "source_id": self.source_id, "kind": self.kind,
+                "target_id": self.target_id, "detail": self.detail, "fix": self.fix}
+
+
+@dataclass
+class PipelineReport:
+    pipeline: str
+    checked: int = 0
+    matched: int = 0
+    skipped: int = 0
+    mismatches: list[Mismatch] = field(default_factory=list)
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pipeline": self.pipeline, "checked": self.checked, "matched": self.matched,
+                "skipped": self.skipped, "mismatches": [m.as_dict() for m in self.mismatches]}
+
+
+def reconcile(runtime: Runtime, names: list[str] | None = None) -> list[PipelineReport]:
+    """One report per pipeline, in run order."""
+    chosen = names or list(runtime.pipelines.order)
+    return [_Reconciler(runtime, runtime.pipelines.get(name)).report() for name in chosen]
+
+
+class _Reconciler:
+    def __init__(self, runtime: Runtime, pipeline: Pipeline):
+        self.runtime, self.pipeline = runtime, pipeline
+        self.renderer = Renderer(pipeline,
+                                 LinkLookup(runtime.store, runtime.pipelines, placeholders=True))
+        self.source = runtime.connector(pipeline.source.connection)
+        self.target = runtime.connector(pipeline.target.connection)
+
+    def report(self) -> PipelineReport:
+        report = PipelineReport(self.pipeline.name)
+        for page in self.source.read_changes(self.pipeline.source.entity, None):
+            for record in page.records:
+                problems = self._check(record, report)
+                report.mismatches.extend(problems)
+                if not problems:
+                    report.matched += 1
+        return report
+
+    def _check(self, record: Record, report: PipelineReport) -> list[Mismatch]:
+        p, store = self.pipeline, self.runtime.store
+        if record.deleted or store.links.by_target(p.source.connection, p.source.entity,
+                                                   record.id):
+            report.skipped += 1
+            return []
+        try:
+            if not self.renderer.passes_filter(record, self.renderer.context(record)):
+                report.skipped += 1
+                return []
+            report.checked += 1
+            payload = self.renderer.payload(record)
+        except AuthError:
+            raise
+        except MlConnectorError as exc:
+            return [self._mismatch(record, "unrenderable", str(exc),
+                                   "fix the mapping or the source record, then run the pipeline")]
+        link = store.links.get(p.name, record.id)
+        if link is None or link.payload_hash in (VOIDED, REMOVED):
+            return [self._mismatch(record, "missing", "no linked target record",
+                                   f"run `ml-connector pipeline run {p.name}`")]
+        target = self.target.get(p.target.entity, link.target_id)
+        if target is None:
+            return [self._mismatch(record, "target_missing",
+                                   f"linked target {link.target_id} no longer exists",
+                                   f"run `ml-connector pipeline run {p.name} --full`",
+                                   link.target_id)]
+        return [*self._differences(record, payload, target), *self._duplicates(record, target),
+                *self._custom(record, target)]
+
+    def _differences(self, record: Record, payload: Mapping[str, Any],
+                     target: Record) -> list[Mismatch]:
+        view = getattr(self.target, "reconcile_view", None)
+        shown = view(self.pipeline.target.entity, target) if view else target.data
+        diffs = [f"{path}: target has {have!r}, mapping gives {want!r}"
+                 for path, want, have in comparable_differences(payload, shown)]
+        if not diffs:
+            return []
+        return [self._mismatch(record, "differs", "; ".join(diffs[:5]),
+                               f"run `ml-connector pipeline run {self.pipeline.name} --full` "
+                               "(or check who edited the target)", target.id)]
+
+    def _duplicates(self, record: Record, target: Record) -> list[Mismatch]:
+        """The first match key is the record's identity in the target: it must find one."""
+        if not self.pipeline.match:
+            return []
+        key = self.pipeline.match[0]
+        value = self.renderer.evaluate(key.value, self.renderer.context(record), record,
+                                       "match[0].value")
+        if value in (None, ""):
+            return []
+        found = self.target.find(self.pipeline.target.entity, key.target_field, value)
+        if len(found) <= 1:
+            return []
+        ids = ", ".join(sorted(r.id for r in found))
+        return [self._mismatch(record, "duplicate",
+                               f"{len(found)} targets carry {key.target_field}={value!r}: {ids}",
+                               f"keep {target.id}; void or delete the others", target.id)]
+
+    def _custom(self, record: Record, target: Record) -> list[Mismatch]:
+        checks = getattr(self.target, "reconcile_checks", None)
+        if checks is None:
+            return []
+        return [self._mismatch(record, "check", problem, "see the detail", target.id)
+                for problem in checks(self.pipeline.name, record, target)]
+
+    def _mismatch(self, record: Record, kind: str, detail: str, fix: str,
+                  target_id: str | None = None) -> Mismatch:
+        return Mismatch(self.pipeline.name, record.id, kind, detail, fix, target_id)
+
+
+def comparable_differences(payload: Any, target: Any, path: str = ""
+                           ) -> list[tuple[str, Any, Any]]:
+    """Leaf differences where payload and target have the same shape; other leaves are skipped.
+
+    A write payload and a read object rarely share every field (lists written as arrays come
+    back as pages, ids come back expanded); comparing only like with like avoids noise while
+    still catching a wrong amount, date or name.
+    """
+    if isinstance(payload, Mapping) and isinstance(target, Mapping):
+        found = []
+        for key, value in payload.items():
+            if key in target:
+                sub = f"{path}.{key}" if path else str(key)
+                found.extend(comparable_differences(value, target[key], sub))
+        return found
+    if isinstance(payload, list) and isinstance(target, list):
+        if len(payload) != len(target):
+            return [(path, f"{len(payload)} items", f"{len(target)} items")]
+        found = []
+        for index, (want, have) in enumerate(zip(payload, target, strict=True)):
+            found.extend(comparable_differences(want, have, f"{path}[{index}]"))
+        return found
+    if isinstance(payload, Mapping | list) or isinstance(target, Mapping | list):
+        return []
+    if payload is None or _same(payload, target):
+        return []
+    return [(path, payload, target)]
+
+
+def _same(a: Any, b: Any) -> bool:
+    return a == b or str(a) == str(b)

@@ -1,0 +1,52 @@
+"""Reconciliation finds each way the two systems can disagree, and says how to fix it."""
+
+from __future__ import annotations
+
+from conftest import World
+
+from ml_connector.engine.sync.reconcile import reconcile
+
+PEOPLE, INVOICES = "contacts-to-people", "orders-to-invoices"
+
+
+def kinds(world: World) -> dict[str, list[tuple[str, str]]]:
+    return {r.pipeline: [(m.source_id, m.kind) for m in r.mismatches]
+            for r in reconcile(world.runtime)}
+
+
+def synced_world(world: World) -> World:
+    world.alpha.put("contact", "c1", {"name": "Ann"})
+    world.alpha.put("contact", "c2", {"name": "Bob"})
+    world.order("o1", "c1", "10.00", "5.00")
+    world.runner().run_all()
+    return world
+
+
+def test_a_synced_world_reconciles_cleanly(world: World) -> None:
+    synced_world(world)
+    reports = reconcile(world.runtime)
+    assert kinds(world) == {PEOPLE: [], INVOICES: []}
+    assert [(r.checked, r.matched) for r in reports] == [(2, 2), (1, 1)]
+
+
+def test_an_unsynced_source_record_is_missing(world: World) -> None:
+    synced_world(world)
+    world.alpha.put("contact", "c3", {"name": "New"})
+    assert kinds(world)[PEOPLE] == [("c3", "missing")]
+
+
+def test_a_target_edited_behind_our_back_differs_field_by_field(world: World) -> None:
+    synced_world(world)
+    target = world.runtime.store.links.get(INVOICES, "o1").target_id
+    world.beta.rows["invoice"][target]["amount"] = 1400
+    report = next(r for r in reconcile(world.runtime) if r.pipeline == INVOICES)
+    assert [m.kind for m in report.mismatches] == ["differs"]
+    assert "amount: target has 1400, mapping gives 1500" in report.mismatches[0].detail
+
+
+def test_a_deleted_target_and_a_duplicate_are_both_reported(world: World) -> None:
+    synced_world(world)
+    gone = world.runtime.store.links.get(PEOPLE, "c2").target_id
+    del world.beta.rows["person"][gone]
+    world.beta.put("person", "p-dup", {"name": "Ann", "metadata": {"contact_id": "c1"}})
+    assert sorted(kinds(world)[PEOPLE]) == [("c1", "duplicate"), ("c2", "target_missing")]
