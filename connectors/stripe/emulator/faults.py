@@ -1,0 +1,125 @@
+"""Switchable faults and Stripe's rate limits, for testing how clients cope.
+
+Fault kinds, each optionally limited to a method, a path prefix and a number of requests:
+
+    error  answer with `status` (default 500) and an error body (`error` overrides its
+           type/code/message; `headers` adds e.g. `Stripe-Should-Retry`), without executing
+    slow   wait `delay` seconds, then handle the request normally
+    drop   handle the request (the change is made) and close the connection without an
+           answer, like a network failure after the server did the work
+
+Rate limits, when on: 25 requests/s in test mode, 100/s live, 20/s for search (which also
+count towards the global limit), answered with 429 `rate_limit`.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from collections import deque
+from dataclasses import dataclass, field
+from typing import Any
+
+from ml_connector.connectors.stripe.emulator.errors import StripeError
+
+KINDS = ("error", "slow", "drop")
+
+
+@dataclass
+class Fault:
+    kind: str
+    status: int = 500
+    delay: float = 0.0
+    method: str | None = None
+    path: str | None = None
+    times: int | None = None
+    error: dict[str, Any] = field(default_factory=dict)
+    headers: dict[str, str] = field(default_factory=dict)
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any]) -> Fault:
+        unknown = set(data) - set(cls.__dataclass_fields__)
+        if unknown or data.get("kind") not in KINDS:
+            raise ValueError(f"bad fault {data!r}: kind must be one of {KINDS}, "
+                             f"fields {sorted(cls.__dataclass_fields__)}")
+        return cls(**data)
+
+    def matches(self, method: str, path: str) -> bool:
+        return ((self.method is None or self.method.upper() == method)
+                and (self.path is None or path.startswith(self.path)))
+
+    def as_error(self) -> StripeError:
+        message = self.error.get("message", "An unexpected error occurred (emulated fault).")
+        return StripeError(self.status, message, type=self.error.get("type", "api_error"),
+                           code=self.error.get("code"), headers=dict(self.headers))
+
+
+class FaultBook:
+    """The faults currently switched on; each match uses up one of a fault's `times`."""
+
+    def __init__(self) -> None:
+        self._faults: list[Fault] = []
+        self._lock = threading.Lock()
+
+    def set(self, faults: list[Fault]) -> None:
+        with self._lock:
+            self._faults = list(faults)
+
+    def add(self, faults: list[Fault]) -> None:
+        with self._lock:
+            self._faults.extend(faults)
+
+    def describe(self) -> list[dict[str, Any]]:
+        with self._lock:
+            return [vars(f).copy() for f in self._faults]
+
+    def take(self, method: str, path: str) -> list[Fault]:
+        """The faults that apply to this request (at most one of each kind)."""
+        taken: dict[str, Fault] = {}
+        with self._lock:
+            for fault in self._faults:
+                if fault.kind in taken or not fault.matches(method, path):
+                    continue
+                taken[fault.kind] = fault
+                if fault.times is not None:
+                    fault.times -= 1
+            self._faults = [f for f in self._faults if f.times is None or f.times > 0]
+        return list(taken.values())
+
+
+class RateLimits:
+    """Sliding windows per scope ("global", "search"), one second long unless configured.
+
+    A longer `window_seconds` makes limits independent of how fast the client is, which
+    tests use to hit a limit deterministically.
+    """
+
+    def __init__(self, enabled: bool, livemode: bool):
+        self.defaults = {"global": 100 if livemode else 25, "search": 20}
+        self._lock = threading.Lock()
+        self.configure(enabled)
+
+    def configure(self, enabled: bool, settings: dict[str, Any] | None = None) -> None:
+        settings = dict(settings or {})
+        with self._lock:
+            self.enabled = enabled
+            self.window = float(settings.pop("window_seconds", 1.0))
+            self.limits = {**self.defaults, **{k: int(v) for k, v in settings.items()}}
+            self._hits: dict[str, deque[float]] = {scope: deque() for scope in self.limits}
+
+    def check(self, search: bool) -> None:
+        if not self.enabled:
+            return
+        scopes = ["global", "search"] if search else ["global"]
+        now = time.monotonic()
+        with self._lock:
+            for scope in scopes:
+                window = self._hits[scope]
+                while window and now - window[0] >= self.window:
+                    window.popleft()
+                if len(window) >= self.limits[scope]:
+                    raise StripeError(
+                        429, "Request rate limit exceeded. Learn more about rate limits "
+                        "here https://stripe.com/docs/rate-limits.", code="rate_limit")
+            for scope in scopes:
+                self._hits[scope].append(now)
