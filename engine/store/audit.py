@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import insert, select
+from sqlalchemy import ColumnElement, func, insert, or_, select
 
 from ml_connector.engine.redaction import redact
 from ml_connector.engine.store import tables
@@ -40,6 +40,40 @@ class AuditEntry:
     request_ids: list[str] = field(default_factory=list)
     trigger: str | None = None
     at: datetime | None = None
+
+
+@dataclass(frozen=True)
+class RunTotals:
+    """How one run ended, counted from its audit rows: what a status display shows."""
+
+    run_id: str
+    counts: dict[str, int]
+    started: datetime | None
+    finished: datetime | None
+
+
+def _filters(*, pipeline: str | None = None, source_ref: str | None = None,
+             outcome: str | None = None, run_id: str | None = None,
+             since: datetime | None = None, until: datetime | None = None
+             ) -> list[ColumnElement[bool]]:
+    t = tables.audit
+    filters = [column == value for column, value in (
+        (t.c.pipeline, pipeline), (t.c.source_ref, source_ref), (t.c.outcome, outcome),
+        (t.c.run_id, run_id)) if value is not None]
+    if since is not None:
+        filters.append(t.c.at >= since)
+    if until is not None:
+        filters.append(t.c.at < until)
+    return filters
+
+
+def _about_record(record: str) -> ColumnElement[bool]:
+    """Entries whose source or target is `record`: a whole ref, or an id at a ref's end."""
+    t = tables.audit
+    suffix = "/" + record
+    return or_(t.c.source_ref == record, t.c.target_ref == record,
+               t.c.source_ref.endswith(suffix, autoescape=True),
+               t.c.target_ref.endswith(suffix, autoescape=True))
 
 
 def _from_row(row: Any) -> AuditEntry:
@@ -74,25 +108,53 @@ class AuditLog:
     def query(self, *, pipeline: str | None = None, source_ref: str | None = None,
               outcome: str | None = None, run_id: str | None = None,
               since: datetime | None = None, until: datetime | None = None,
-              limit: int | None = 100, newest_first: bool = False) -> list[AuditEntry]:
+              limit: int | None = 100, newest_first: bool = False,
+              record: str | None = None) -> list[AuditEntry]:
         """Entries matching every given filter, in the order they were appended.
 
         `since` is inclusive and `until` exclusive; `limit=None` returns every match. With
         `newest_first` the latest `limit` entries come back, latest first (what an
-        `audit list` command would show).
+        `audit list` command would show). `record` is what a person knows about a record:
+        a whole source or target ref, or just an id from either system.
         """
         t = tables.audit
-        filters = [column == value for column, value in (
-            (t.c.pipeline, pipeline), (t.c.source_ref, source_ref), (t.c.outcome, outcome),
-            (t.c.run_id, run_id)) if value is not None]
-        if since is not None:
-            filters.append(t.c.at >= since)
-        if until is not None:
-            filters.append(t.c.at < until)
+        filters = _filters(pipeline=pipeline, source_ref=source_ref, outcome=outcome,
+                           run_id=run_id, since=since, until=until)
+        if record is not None:
+            filters.append(_about_record(record))
         order = t.c.id.desc() if newest_first else t.c.id
         query = select(t).where(*filters).order_by(order).limit(limit)
         with self._db.read() as conn:
             return [_from_row(row) for row in conn.execute(query)]
+
+    def latest_per_record(self, *, pipeline: str | None = None, run_id: str | None = None,
+                          since: datetime | None = None, until: datetime | None = None,
+                          outcome: str | None = None) -> list[AuditEntry]:
+        """The newest entry of each (pipeline, source record) among those matching the filters.
+
+        With `outcome`, only records whose newest matching entry has that outcome: "every
+        record whose last attempt in run X failed" is one query, not a scan of the trail.
+        """
+        t = tables.audit
+        filters = _filters(pipeline=pipeline, run_id=run_id, since=since, until=until)
+        newest = (select(func.max(t.c.id)).where(t.c.source_ref.is_not(None), *filters)
+                  .group_by(t.c.pipeline, t.c.source_ref))
+        query = select(t).where(t.c.id.in_(newest.scalar_subquery()))
+        if outcome is not None:
+            query = query.where(t.c.outcome == outcome)
+        with self._db.read() as conn:
+            return [_from_row(row) for row in conn.execute(query.order_by(t.c.id))]
+
+    def run_totals(self, run_id: str, *, pipeline: str | None = None) -> RunTotals:
+        """Counts by outcome and the time span of one run (of one pipeline, when given)."""
+        t = tables.audit
+        query = (select(t.c.outcome, func.count(), func.min(t.c.at), func.max(t.c.at))
+                 .where(*_filters(pipeline=pipeline, run_id=run_id)).group_by(t.c.outcome))
+        with self._db.read() as conn:
+            rows = list(conn.execute(query))
+        return RunTotals(run_id=run_id, counts={row[0]: int(row[1]) for row in rows},
+                         started=min((row[2] for row in rows), default=None),
+                         finished=max((row[3] for row in rows), default=None))
 
     def get(self, entry_id: int) -> AuditEntry | None:
         t = tables.audit

@@ -55,7 +55,7 @@ def test_query_filters_combine(store: Store) -> None:
 
 def test_the_log_offers_no_way_to_change_rows() -> None:
     public = {name for name in dir(AuditLog) if not name.startswith("_")}
-    assert public == {"append", "query", "get"}
+    assert public == {"append", "query", "get", "latest_per_record", "run_totals"}
 
 
 def test_the_database_refuses_updates_and_deletes(store: Store) -> None:
