@@ -12,6 +12,7 @@ import logging
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
+from typing import Any
 
 from ml_connector.engine.errors import AuthError, ConnectorError, RecordError, RetryableError
 from ml_connector.engine.model.pipeline import Pipeline
@@ -22,6 +23,7 @@ from ml_connector.engine.sync.locks import KeyedLocks
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.record_sync import RecordSync
 from ml_connector.engine.sync.rendering import Renderer
+from ml_connector.engine.sync.request_summary import RecordingRenderer, request_summary
 from ml_connector.engine.sync.runtime import Runtime
 
 log = logging.getLogger("ml_connector.sync")
@@ -101,14 +103,17 @@ class Runner:
 
     def sync_record(self, pipeline: Pipeline, record: Record) -> Outcome:
         """Sync one record under its lock, audit the attempt, and never raise for one record."""
+        renderer = RecordingRenderer(pipeline, self._links)
         with self._locks.hold((pipeline.name, record.id)):
             try:
-                outcome = self._record_sync(pipeline).sync(record)
+                outcome = self._record_sync(pipeline, renderer).sync(record)
             except AuthError:
                 raise
             except (RecordError, ConnectorError) as exc:
                 outcome = self._record_failure(pipeline, record.id, exc, audit=False)
-            self._audit(outcome)
+            self._audit(outcome, request_summary(pipeline, renderer.rendered,
+                                                 source_ids=record.request_ids,
+                                                 target_ids=outcome.request_ids))
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome
@@ -122,10 +127,9 @@ class Runner:
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync") as pool:
             return list(pool.map(lambda r: self.sync_record(pipeline, r), records))
 
-    def _record_sync(self, pipeline: Pipeline) -> RecordSync:
+    def _record_sync(self, pipeline: Pipeline, renderer: Renderer) -> RecordSync:
         target = self.runtime.connector(pipeline.target.connection)
-        return RecordSync(pipeline, Renderer(pipeline, self._links), target, self.runtime.store,
-                          self._sync_dependency)
+        return RecordSync(pipeline, renderer, target, self.runtime.store, self._sync_dependency)
 
     def _sync_dependency(self, name: str, source_id: str) -> None:
         outcome = self.sync_id(name, source_id)
@@ -139,15 +143,20 @@ class Runner:
                           retryable=isinstance(exc, RetryableError),
                           request_ids=tuple(filter(None, [getattr(exc, "request_id", None)])))
         log.warning("pipeline %s record %s failed: %s", pipeline.name, source_id, exc)
-        if audit:
-            self._audit(outcome)
+        if audit:  # the source read failed: its request id is the source system's
+            self._audit(outcome, request_summary(pipeline, None,
+                                                 source_ids=outcome.request_ids))
         return outcome
 
     def _audit_failure(self, pipeline: Pipeline, source_id: str | None, exc: Exception) -> None:
         self._audit(Outcome(pipeline.name, source_id or "", "fail", error=str(exc)))
 
-    def _audit(self, outcome: Outcome) -> None:
+    def _audit(self, outcome: Outcome, summary: dict[str, Any] | None = None) -> None:
+        """One append-only row; `summary` names fields and request ids, never values."""
         pipeline = self.runtime.pipelines.get(outcome.pipeline)
+        request_ids = list(outcome.request_ids)
+        if summary is not None:
+            request_ids = [*summary["source"]["request_ids"], *summary["target"]["request_ids"]]
         src, tgt = pipeline.source, pipeline.target
         self.runtime.store.audit.append(AuditEntry(
             id=None, run_id=self.run_id, pipeline=outcome.pipeline,
@@ -155,5 +164,5 @@ class Runner:
             target_ref=(f"{tgt.connection}/{tgt.entity}/{outcome.target_id}"
                         if outcome.target_id else None),
             action=outcome.action, outcome=OUTCOME_OF_ACTION.get(outcome.action, "ok"),
-            error=outcome.error, request_summary=None, request_ids=list(outcome.request_ids),
+            error=outcome.error, request_summary=summary, request_ids=request_ids,
             trigger=self.trigger, at=None))
