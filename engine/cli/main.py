@@ -8,13 +8,16 @@ from pathlib import Path
 
 import click
 
+from ml_connector.engine.cli.audit import audit
 from ml_connector.engine.cli.connections import connections, connectors, secrets
 from ml_connector.engine.cli.emulator import emulator
 from ml_connector.engine.cli.init import init
 from ml_connector.engine.cli.pipeline import pipeline
 from ml_connector.engine.cli.reconcile import reconcile
+from ml_connector.engine.cli.replay import replay
 from ml_connector.engine.cli.serve import serve
 from ml_connector.engine.cli.state import CliState
+from ml_connector.engine.cli.status import status
 from ml_connector.engine.errors import MlConnectorError, PipelineInvalid
 from ml_connector.engine.plugins.registry import PluginRegistry
 from ml_connector.engine.redaction import RedactingFilter
@@ -38,7 +41,7 @@ def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: in
 
 
 for command in (init, pipeline, connectors, connections, secrets, emulator, serve,
-                reconcile):
+                reconcile, audit, replay, status):
     cli.add_command(command)
 
 

@@ -1,0 +1,134 @@
+"""`status` as the engineer on call reads it: runs, cursors, backlog, and token health."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import make_plugins
+from memory_system import MemoryConnector, MemoryPlugin
+from test_audit_cli import CliWorld, cli_world, make_cli_world  # noqa: F401  (fixture)
+
+from ml_connector.engine.cli.status import ago
+from ml_connector.engine.plugins.protocol import ConnectorContext
+
+PEOPLE, INVOICES = "contacts-to-people", "orders-to-invoices"
+
+
+class ReportingConnector(MemoryConnector):
+    """A connector that offers the optional `health()` probe."""
+
+    report: Mapping[str, Any] | Exception = {}
+
+    def health(self) -> Mapping[str, Any]:
+        if isinstance(self.report, Exception):
+            raise self.report
+        return self.report
+
+
+class ReportingPlugin(MemoryPlugin):
+    def __init__(self, plugin: MemoryPlugin, report: Mapping[str, Any] | Exception):
+        super().__init__(plugin.name, plugin.entities())
+        self.report = report
+
+    def connect(self, context: ConnectorContext) -> MemoryConnector:
+        connector = ReportingConnector(self.system)
+        connector.report = self.report
+        return connector
+
+
+def world_with_health(tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch,
+                      capsys: pytest.CaptureFixture[str],
+                      report: Mapping[str, Any] | Exception) -> CliWorld:
+    alpha, beta = make_plugins()
+    plugins = {"alpha": alpha, "beta": ReportingPlugin(beta, report)}
+    return make_cli_world(tmp_path, store_url, monkeypatch, capsys, plugins)
+
+
+def pipeline_entry(status: dict, name: str) -> dict:
+    return next(p for p in status["pipelines"] if p["name"] == name)
+
+
+def test_a_fresh_project_shows_nothing_run_yet(cli_world: CliWorld) -> None:  # noqa: F811
+    result = cli_world("status")
+    assert result.code == 0
+    lines = result.out.splitlines()
+    assert lines[0] == PEOPLE and "  last run   never" in lines
+    assert "  cursor     none stored" in lines and "  links      0" in lines
+    assert "inbox: 0 event(s) waiting" in lines
+    assert "  alpha (alpha): n/a" in lines and "  beta (beta): n/a" in lines
+
+
+def test_after_a_run_it_shows_counts_cursor_links_and_failing_records(
+        cli_world: CliWorld) -> None:  # noqa: F811
+    cli_world.alpha.put("contact", "c1", {"name": "Ann"})
+    cli_world.alpha.put("contact", "c2", {"nom": "x"})
+    cli_world.alpha.put("contact", "c3", {"name": "Cy"})
+    cli_world("pipeline", "run", PEOPLE)
+    run_id = cli_world("--json", "audit", "list").json()[0]["run_id"]
+    status = cli_world("status", "--json").json()
+    people = pipeline_entry(status, PEOPLE)
+    assert people["last_run"]["run_id"] == run_id
+    assert people["last_run"]["counts"] == {"ok": 2, "failed": 1}
+    assert people["last_run"]["trigger"] == "manual"
+    assert people["cursor"]["value"] == "page0" and people["cursor"]["age_seconds"] >= 0
+    assert (people["links"], people["pending_intents"], people["failing_records"]) == (2, 0, 1)
+    assert pipeline_entry(status, INVOICES)["last_run"] is None
+    text = cli_world("status").out
+    assert f"run {run_id}, manual: 1 failed, 2 ok" in text
+    assert "failing    1 record(s); retry with `ml-connector replay --failed`" in text
+
+
+def test_a_create_whose_answer_was_lost_shows_as_pending(cli_world: CliWorld) -> None:  # noqa: F811
+    cli_world.alpha.put("contact", "c1", {"name": "Ann"})
+    cli_world.beta.lose_answer_of_next_create = 1
+    cli_world("pipeline", "run", PEOPLE)
+    status = cli_world("--json", "status").json()
+    assert pipeline_entry(status, PEOPLE)["pending_intents"] == 1
+    assert "pending    1 create(s) not yet confirmed" in cli_world("status").out
+
+
+def test_inbox_depth_counts_events_waiting(cli_world: CliWorld) -> None:  # noqa: F811
+    with cli_world.store() as store:
+        for event in ("evt_1", "evt_2"):
+            store.inbox.add("alpha", event, "contact", "c1", "update", {})
+    assert cli_world("--json", "status").json()["inbox"] == {"depth": 2}
+    assert "inbox: 2 event(s) waiting" in cli_world("status").out
+
+
+def test_token_health_shows_what_a_connector_reports_with_secrets_masked(
+        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    report = {"access_token_expires_in_seconds": 3300, "refresh_token_days_left": 87,
+              "refresh_token": "rt_made_up_value_123456"}
+    world = world_with_health(tmp_path, store_url, monkeypatch, capsys, report)
+    result = world("status")
+    assert result.code == 0
+    assert ("  beta (beta): access_token_expires_in_seconds: 3300, "
+            "refresh_token_days_left: 87, refresh_token: ***") in result.out
+    assert "  alpha (alpha): n/a" in result.out
+    health = {c["name"]: c["health"] for c in world("--json", "status").json()["connections"]}
+    assert health["alpha"] is None
+    assert health["beta"]["refresh_token_days_left"] == 87
+    assert "rt_made_up_value_123456" not in result.out
+
+
+def test_a_failing_health_probe_is_shown_and_the_rest_still_reported(
+        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    world = world_with_health(tmp_path, store_url, monkeypatch, capsys,
+                              RuntimeError("token store unreadable"))
+    result = world("status")
+    assert result.code == 0
+    assert "  beta (beta): unavailable: token store unreadable" in result.out
+    assert result.out.startswith(PEOPLE)
+
+
+def test_ages_read_in_the_largest_whole_unit() -> None:
+    now = datetime(2024, 5, 1, 12, tzinfo=UTC)
+    assert [ago(now - timedelta(seconds=s), now) for s in (5, 90, 7300, 200000)] == [
+        "5s ago", "1m ago", "2h ago", "2d ago"]
+    assert ago(None, now) == "never"
