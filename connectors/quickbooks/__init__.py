@@ -1,0 +1,1 @@
+"""The QuickBooks Online connector plugin and its local emulator (`emulator/`)."""

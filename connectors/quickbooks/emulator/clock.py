@@ -18,12 +18,19 @@ class Clock:
     def __init__(self, utc_offset_hours: float = -7.0):
         self.zone = timezone(timedelta(hours=utc_offset_hours))
         self._shift = 0.0
+        self._frozen: float | None = None
         self._lock = threading.Lock()
 
     def timestamp(self) -> float:
         """Seconds since the epoch as the emulator sees them (real time + shift)."""
         with self._lock:
-            return time.time() + self._shift
+            base = self._frozen if self._frozen is not None else time.time()
+            return base + self._shift
+
+    def freeze(self, frozen: bool = True) -> None:
+        """Stop (or restart) the clock, so a test can put many changes in one second."""
+        with self._lock:
+            self._frozen = time.time() if frozen else None
 
     def advance(self, seconds: float) -> None:
         """Move emulator time forward (or back, with a negative value)."""
@@ -32,7 +39,7 @@ class Clock:
 
     def reset(self) -> None:
         with self._lock:
-            self._shift = 0.0
+            self._shift, self._frozen = 0.0, None
 
     def now(self) -> datetime:
         return datetime.fromtimestamp(self.timestamp(), tz=self.zone)

@@ -132,6 +132,8 @@ def _sort_key(value: Any) -> tuple[int, Any]:
         return (3, "")
     if isinstance(value, bool | int | Decimal):
         return (0, Decimal(int(value)) if isinstance(value, bool) else Decimal(str(value)))
+    if isinstance(value, str) and value.isdigit():
+        return (0, Decimal(value))
     instant = _instant(str(value)) if "T" in str(value) else None
     if instant is not None:
         return (1, instant.timestamp())

@@ -1,0 +1,214 @@
+"""`QuickBooksConnector`: the engine's `Connector` protocol over the QBO Accounting API.
+
+Writes follow QBO's concurrency rule: an update is sparse (only the mapped fields change)
+and carries the current SyncToken, taken from the last object this connection saw or read
+fresh; a 5010 stale-object answer refetches and retries once before it is a conflict.
+Creates carry a `requestid` derived from the engine's idempotency key.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+import time
+from collections import OrderedDict
+from collections.abc import Callable, Iterator, Mapping
+from datetime import UTC, datetime
+from typing import Any
+
+import httpx
+
+from ml_connector.connectors.quickbooks import webhooks
+from ml_connector.connectors.quickbooks.api import ApiResult, QboApi, request_id_for
+from ml_connector.connectors.quickbooks.auth import QboAuth, TokenManager
+from ml_connector.connectors.quickbooks.batching import BatchWrite, BatchWriter
+from ml_connector.connectors.quickbooks.cdc import ChangeReader
+from ml_connector.connectors.quickbooks.query import select
+from ml_connector.connectors.quickbooks.records import to_record
+from ml_connector.connectors.quickbooks.settings import QboSettings
+from ml_connector.connectors.quickbooks.spec import ENTITIES, QboEntity
+from ml_connector.connectors.quickbooks.token_endpoint import TokenEndpoint
+from ml_connector.engine.errors import (
+    ConflictError,
+    ConnectorError,
+    NotFoundError,
+    PermanentError,
+)
+from ml_connector.engine.http import RetryPolicy
+from ml_connector.engine.plugins.protocol import ConnectorContext, CredentialStore
+from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+
+WRITE_ONLY_KEYS = ("Id", "SyncToken", "sparse", "domain", "MetaData")
+VERSION_CACHE = 10_000
+LEAF_SUFFIXES = (".Address", ".value")
+
+
+class QuickBooksConnector:
+    def __init__(self, settings: QboSettings, credentials: CredentialStore, *,
+                 transport: httpx.BaseTransport | None = None,
+                 clock: Callable[[], float] = time.time, log: logging.Logger | None = None,
+                 on_event: Callable[[str, Mapping[str, Any]], None] | None = None,
+                 retry: RetryPolicy | None = None):
+        self.settings = settings
+        self.endpoint = TokenEndpoint(settings, transport=transport, clock=clock)
+        self.tokens = TokenManager(settings, credentials, self.endpoint, clock=clock, log=log,
+                                   on_event=on_event)
+        self.api = QboApi(settings, QboAuth(self.tokens), self.realm_id, transport=transport,
+                          on_event=on_event, retry=retry)
+        self.changes = ChangeReader(self.api, lambda: datetime.fromtimestamp(clock(), UTC))
+        self.batches = BatchWriter(self.api, settings.reauth_command)
+        self._versions: OrderedDict[tuple[str, str], str] = OrderedDict()
+        self._versions_lock = threading.Lock()
+
+    @classmethod
+    def open(cls, context: ConnectorContext, **options: Any) -> QuickBooksConnector:
+        settings = QboSettings.from_mapping(context.connection, context.settings,
+                                            context.base_url)
+        return cls(settings, context.credentials, log=context.log, on_event=context.on_event,
+                   **options)
+
+    def realm_id(self) -> str:
+        return self.settings.realm_id or self.tokens.current().realm_id
+
+    # -- reading -----------------------------------------------------------------------------
+    def get(self, entity: str, record_id: str) -> Record | None:
+        spec = self._entity(entity)
+        try:
+            result = self.api.read(spec.resource, record_id)
+        except NotFoundError:
+            return None
+        return self._record(spec, result.body[spec.name], result)
+
+    def read_changes(self, entity: str, cursor: str | None) -> Iterator[ChangePage]:
+        spec = self._entity(entity)
+        for page in self.changes.read(spec, cursor):
+            for record in page.records:
+                self._remember(record)
+            yield page
+
+    def find(self, entity: str, field: str, value: Any) -> list[Record]:
+        """Records whose filterable `field` equals `value` (inactive name-list ones too)."""
+        spec = self._entity(entity)
+        if field not in spec.spec.match_fields:
+            raise PermanentError(f"QuickBooks {entity} cannot be matched on {field!r}; it can "
+                                 f"be matched on {', '.join(spec.spec.match_fields)}")
+        if value is None or value == "":
+            return []
+        name = next((field.removesuffix(s) for s in LEAF_SUFFIXES if field.endswith(s)), field)
+        conditions: list[tuple[str, str, Any]] = [(name, "=", value)]
+        if spec.name_list:
+            conditions.append(("Active", "IN", (True, False)))
+        result = self.api.query(select(spec.name, conditions))
+        rows = result.body.get("QueryResponse", {}).get(spec.name, [])
+        return [self._record(spec, row, result) for row in rows]
+
+    # -- writing -----------------------------------------------------------------------------
+    def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:
+        spec = self._entity(entity)
+        body = {k: v for k, v in payload.items() if k not in WRITE_ONLY_KEYS}
+        result = self.api.write(spec.resource, body,
+                                request_id=request_id_for(idempotency_key))
+        return self._record(spec, result.body[spec.name], result)
+
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+        spec = self._entity(entity)
+        changes = {k: v for k, v in payload.items() if k not in WRITE_ONLY_KEYS}
+
+        def send(version: str) -> ApiResult:
+            body = {**changes, "Id": record_id, "SyncToken": version, "sparse": True}
+            return self.api.write(spec.resource, body)
+
+        result = self._with_current_version(spec, record_id, send)
+        return self._record(spec, result.body[spec.name], result)
+
+    def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
+        spec = self._entity(entity)
+        if mode not in spec.spec.remove_modes:
+            raise PermanentError(f"QuickBooks {entity} cannot be removed by {mode!r}; it "
+                                 f"supports {', '.join(spec.spec.remove_modes)}")
+        if self.get(entity, record_id) is None:
+            return None
+        result = self._with_current_version(spec, record_id,
+                                            lambda v: self._remove(spec, record_id, v, mode))
+        return self._record(spec, result.body[spec.name], result)
+
+    def _remove(self, spec: QboEntity, record_id: str, version: str, mode: str) -> ApiResult:
+        key = {"Id": record_id, "SyncToken": version}
+        if mode == "deactivate":
+            return self.api.write(spec.resource, {**key, "sparse": True, "Active": False})
+        if mode == "delete":
+            return self.api.write(spec.resource, key, operation="delete")
+        if spec.void_style == "void":
+            return self.api.write(spec.resource, key, operation="void")
+        return self.api.write(spec.resource, {**key, "sparse": True}, operation="update",
+                              include="void")
+
+    def write_batch(self, entity: str, writes: list[BatchWrite]) -> list[Record | ConnectorError]:
+        """Many creates/updates to one realm in batch calls of up to 30 operations."""
+        spec = self._entity(entity)
+        results = self.batches.run(spec, writes)
+        for item in results:
+            if isinstance(item, Record):
+                self._remember(item)
+        return results
+
+    def _with_current_version(self, spec: QboEntity, record_id: str,
+                              send: Callable[[str], ApiResult]) -> ApiResult:
+        """Send with the known SyncToken; on 5010 read the record again and retry once."""
+        with self._versions_lock:
+            known = self._versions.get((spec.name, record_id))
+        version = known or self._fresh_version(spec, record_id)
+        try:
+            return send(version)
+        except ConflictError:
+            version = self._fresh_version(spec, record_id)
+        try:
+            return send(version)
+        except ConflictError as exc:
+            raise ConflictError(f"QuickBooks {spec.name} {record_id} kept changing while it "
+                                f"was being written; it will be retried later: {exc}",
+                                status=exc.status, code=exc.code,
+                                request_id=exc.request_id) from exc
+
+    def _fresh_version(self, spec: QboEntity, record_id: str) -> str:
+        current = self.get(spec.name, record_id)
+        if current is None or current.version is None:
+            raise NotFoundError(f"QuickBooks {spec.name} {record_id} does not exist")
+        return current.version
+
+    # -- webhooks and plumbing ---------------------------------------------------------------
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+        webhooks.verify(headers, body, self.settings.webhook_verifier_token)
+        try:
+            realm = self.realm_id()
+        except ConnectorError:
+            realm = None
+        return webhooks.parse(body, realm)
+
+    def close(self) -> None:
+        self.api.close()
+        self.endpoint.close()
+
+    def _entity(self, name: str) -> QboEntity:
+        spec = ENTITIES.get(name)
+        if spec is None:
+            raise PermanentError(f"unknown QuickBooks entity {name!r}; known: "
+                                 f"{', '.join(sorted(ENTITIES))}")
+        return spec
+
+    def _record(self, spec: QboEntity, data: Mapping[str, Any], result: ApiResult) -> Record:
+        record = to_record(spec.name, data, result.request_id)
+        self._remember(record)
+        return record
+
+    def _remember(self, record: Record) -> None:
+        """Keep the SyncToken of every object seen, so an update rarely needs a read first."""
+        key = (record.entity, record.id)
+        with self._versions_lock:
+            if record.deleted or record.version is None:
+                self._versions.pop(key, None)
+                return
+            self._versions[key] = record.version
+            self._versions.move_to_end(key)
+            while len(self._versions) > VERSION_CACHE:
+                self._versions.popitem(last=False)
