@@ -1,6 +1,7 @@
 """Stripe's search query language, and the lagging index it runs on.
 
-Queries are clauses joined by `AND` or `OR` (not both): `email:'a@b.example'`,
+Queries are clauses joined by `AND` or `OR` (not both): `email:'a@b.example'` (a quote
+inside a value is escaped with a backslash),
 `metadata['qbo_customer_id']:'58'`, `name~'acme'` (substring), `-status:'void'` (negation),
 `created>1700000000`. Search is eventually consistent in Stripe: a change becomes
 searchable some time after it is made, so the index keeps snapshots with the time each
@@ -21,9 +22,10 @@ MAX_CLAUSES = 10
 _CLAUSE = re.compile(
     r"""\s*(?P<neg>-)?(?:metadata\[(?P<q>['"])(?P<key>[^'"\]]+)(?P=q)\]|(?P<field>[a-z_]+))
         \s*(?P<op>:|~|>=|<=|>|<)\s*
-        (?:'(?P<sq>[^']*)'|"(?P<dq>[^"]*)"|(?P<bare>[^\s'"]+))\s*""",
+        (?:'(?P<sq>(?:[^'\\]|\\.)*)'|"(?P<dq>(?:[^"\\]|\\.)*)"|(?P<bare>[^\s'"]+))\s*""",
     re.VERBOSE)
-_JOIN = re.compile(r"\s+(AND|OR)\s+")
+_JOIN = re.compile(r"(AND|OR)\s+")
+_UNESCAPE = re.compile(r"\\(.)")
 
 
 @dataclass(frozen=True)
@@ -58,30 +60,40 @@ class Clause:
 
 def parse_query(query: str, fields: Iterable[str]) -> Callable[[dict[str, Any]], bool]:
     """A predicate for `query`, or Stripe's 400 for a query it would not accept."""
-    allowed = set(fields)
-    parts = _JOIN.split(query.strip())
-    texts, joins = parts[::2], set(parts[1::2])
+    allowed, clauses, joins, pos = set(fields), [], set(), 0
+    while True:
+        match = _CLAUSE.match(query, pos)
+        if match is None or match.end() == pos:
+            raise invalid(f"Invalid search query: could not parse `{query[pos:]}`.",
+                          param="query")
+        clauses.append(_clause(match, allowed))
+        pos = match.end()
+        if pos >= len(query):
+            break
+        join = _JOIN.match(query, pos)
+        if join is None:
+            raise invalid(f"Invalid search query: expected AND or OR at `{query[pos:]}`.",
+                          param="query")
+        joins.add(join.group(1))
+        pos = join.end()
     if len(joins) > 1:
         raise invalid("Search queries cannot mix AND and OR.", param="query")
-    if len(texts) > MAX_CLAUSES:
+    if len(clauses) > MAX_CLAUSES:
         raise invalid(f"Search queries can have at most {MAX_CLAUSES} clauses.",
                       param="query")
-    clauses = [_clause(text, allowed) for text in texts]
     if joins == {"OR"}:
         return lambda obj: any(c.test(obj) for c in clauses)
     return lambda obj: all(c.test(obj) for c in clauses)
 
 
-def _clause(text: str, allowed: set[str]) -> Clause:
-    match = _CLAUSE.fullmatch(text)
-    if not match:
-        raise invalid(f"Invalid search query: could not parse `{text}`.", param="query")
+def _clause(match: re.Match[str], allowed: set[str]) -> Clause:
     key = match.group("key")
     field = "metadata" if key is not None else match.group("field")
     if field not in allowed:
         raise invalid(f"Field `{field}` is not supported in search queries.", param="query")
     value = next(v for v in (match.group("sq"), match.group("dq"), match.group("bare"))
                  if v is not None)
+    value = _UNESCAPE.sub(r"\1", value)
     op = match.group("op")
     if op in (">", "<", ">=", "<=") and not _is_number(value):
         raise invalid(f"`{field}` comparisons need a number.", param="query")

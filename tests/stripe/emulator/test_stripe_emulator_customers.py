@@ -82,6 +82,12 @@ def test_search_by_metadata_and_email(stripe_http: httpx.Client) -> None:
     assert len(both) == 2
 
 
+def test_search_values_may_hold_quotes_and_keywords(stripe_http: httpx.Client) -> None:
+    quoted = _create(stripe_http, name="O'Brien AND Sons")
+    assert _search(stripe_http, "name:'O\\'Brien AND Sons'") == [quoted["id"]]
+    assert _search(stripe_http, 'name:"O\'Brien AND Sons" AND email:null') == [quoted["id"]]
+
+
 def test_search_rejects_queries_stripe_rejects(stripe_http: httpx.Client) -> None:
     mixed = "email:'a@b.c' AND name:'x' OR name:'y'"
     for query in (mixed, "unknownfield:'x'", "email"):
