@@ -5,7 +5,7 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -78,7 +78,6 @@ class Clock:
     """A wall clock the test can move forward, for the connector's expiry decisions."""
 
     shift: float = 0.0
-    calls: list[float] = field(default_factory=list)
 
     def __call__(self) -> float:
         return time.time() + self.shift
