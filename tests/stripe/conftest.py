@@ -13,7 +13,10 @@ from contextlib import AbstractContextManager
 
 import httpx
 import pytest
+from stripe_contract.requests import check_request
 from stripe_flows import RunningEmulator, running_emulator
+
+from ml_connector.engine.http.client import ApiClient
 
 
 @pytest.fixture
@@ -38,3 +41,24 @@ def stripe_emulator(shared_stripe_emulator: RunningEmulator) -> Iterator[Running
 @pytest.fixture
 def stripe_http(stripe_emulator: RunningEmulator) -> httpx.Client:
     return stripe_emulator.http
+
+
+@pytest.fixture(autouse=True)
+def stripe_requests_follow_the_contract(monkeypatch: pytest.MonkeyPatch
+                                        ) -> Iterator[list[httpx.Request]]:
+    """Every request the connector sends in a test is checked against Stripe's API
+    description (the `stripe` package's params types and the 2023 spec) afterwards."""
+    sent: list[httpx.Request] = []
+    original = ApiClient._send
+
+    def recording(self: ApiClient, request: httpx.Request, started: float) -> httpx.Response:
+        sent.append(request)
+        return original(self, request, started)
+
+    monkeypatch.setattr(ApiClient, "_send", recording)
+    yield sent
+    problems = [problem for request in sent if request.url.path.startswith("/v1/")
+                for problem in check_request(request.method, request.url.path,
+                                             request.url.query.decode(),
+                                             request.content.decode())]
+    assert problems == [], "requests Stripe would not accept as sent"

@@ -120,3 +120,40 @@ def webhook_receiver(emu: RunningEmulator, *, fail_first: int = 0,
         receiver.endpoint = emu.helper("webhook_endpoints", {  # type: ignore[attr-defined]
             "url": server.url + "/hooks", "secret": secret, "enabled_events": events or ["*"]})
         yield receiver
+
+
+class MemoryCredentials:
+    """A CredentialStore in memory, for connectors under test."""
+
+    def __init__(self) -> None:
+        self.values: dict[str, str] = {}
+        self._lock = threading.Lock()
+
+    def get(self, key: str) -> str | None:
+        return self.values.get(key)
+
+    def put(self, key: str, value: str) -> None:
+        self.values[key] = value
+
+    def delete(self, key: str) -> None:
+        self.values.pop(key, None)
+
+    @contextmanager
+    def locked(self, key: str) -> Iterator[None]:
+        with self._lock:
+            yield
+
+
+WEBHOOK_SECRET = "whsec_test_fake_secret_123"
+
+
+def connect(url: str, **settings: Any) -> Any:
+    """Open the Stripe connector through its plugin, as the engine does."""
+    from ml_connector.connectors.stripe.plugin import plugin
+    from ml_connector.engine.plugins.protocol import ConnectorContext
+
+    values = {"secret_key": TEST_KEY, "mode": "test", "webhook_secret": WEBHOOK_SECRET,
+              **settings}
+    context = ConnectorContext(connection="stripe", settings=values,
+                               credentials=MemoryCredentials(), base_url=url)
+    return plugin.connect(context)

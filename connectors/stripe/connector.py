@@ -1,0 +1,71 @@
+"""The Stripe connector: the engine's `Connector` interface over the pieces of this package.
+
+Customers and invoices can be written; payments, refunds, disputes, charges,
+PaymentIntents and balance transactions are read-only, as their source of truth is Stripe.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping
+from typing import Any
+
+from ml_connector.connectors.stripe import customers, webhooks
+from ml_connector.connectors.stripe.api import StripeApi
+from ml_connector.connectors.stripe.events import ChangeReader
+from ml_connector.connectors.stripe.invoices import Invoices
+from ml_connector.connectors.stripe.reads import Reader
+from ml_connector.connectors.stripe.settings import StripeSettings
+from ml_connector.connectors.stripe.spec import entity
+from ml_connector.engine.errors import PermanentError
+from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+
+WRITABLE = ("customer", "invoice")
+
+
+class StripeConnector:
+    def __init__(self, settings: StripeSettings, api: StripeApi):
+        self.settings, self.api = settings, api
+        self.reader = Reader(api)
+        self.changes = ChangeReader(api, self.reader)
+
+    def _writable(self, name: str) -> None:
+        entity(name)
+        if name not in WRITABLE:
+            raise PermanentError(f"Stripe {name} records are read-only for this connector")
+
+    def get(self, entity: str, record_id: str) -> Record | None:
+        return self.reader.get(entity, record_id)
+
+    def read_changes(self, entity: str, cursor: str | None) -> Iterator[ChangePage]:
+        return self.changes.read_changes(entity, cursor)
+
+    def find(self, entity: str, field: str, value: Any) -> list[Record]:
+        return self.reader.find(entity, field, value)
+
+    def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:
+        self._writable(entity)
+        if entity == "customer":
+            return customers.create(self.api, payload, idempotency_key)
+        return Invoices(self.api).create(payload, idempotency_key)
+
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+        self._writable(entity)
+        if entity == "customer":
+            return customers.update(self.api, record_id, payload)
+        return Invoices(self.api).update(record_id, payload)
+
+    def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
+        self._writable(entity)
+        if entity == "customer":
+            if mode != "delete":
+                raise PermanentError(f"Stripe customers can only be deleted, not {mode!r}")
+            return customers.remove(self.api, record_id)
+        return Invoices(self.api).remove(record_id, mode)
+
+    def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
+        webhooks.verify(headers, body, self.settings.webhook_secrets,
+                        tolerance=self.settings.webhook_tolerance_seconds)
+        return webhooks.parse(body, livemode=self.settings.mode == "live")
+
+    def close(self) -> None:
+        self.api.close()

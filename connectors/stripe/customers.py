@@ -1,0 +1,32 @@
+"""Writing customers: create with the engine's idempotency key, update, delete."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from ml_connector.connectors.stripe.api import StripeApi
+from ml_connector.engine.records import Record
+
+
+def _record(body: dict[str, Any], request_ids: tuple[str, ...], *,
+            deleted: bool = False) -> Record:
+    return Record("customer", str(body["id"]), body, deleted=deleted, request_ids=request_ids)
+
+
+def create(api: StripeApi, payload: Mapping[str, Any], key: str) -> Record:
+    reply = api.post("/v1/customers", payload, idempotency_key=key)
+    return _record(reply.body, reply.request_ids)
+
+
+def update(api: StripeApi, customer_id: str, payload: Mapping[str, Any]) -> Record:
+    reply = api.post(f"/v1/customers/{customer_id}", payload)
+    return _record(reply.body, reply.request_ids)
+
+
+def remove(api: StripeApi, customer_id: str) -> Record | None:
+    reply = api.get_or_none(f"/v1/customers/{customer_id}")
+    if reply is None:
+        return None
+    gone = api.delete(f"/v1/customers/{customer_id}")
+    return _record(reply.body, reply.request_ids + gone.request_ids, deleted=True)

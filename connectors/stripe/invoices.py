@@ -1,0 +1,207 @@
+"""Writing invoices: draft, one invoice item per line, the total checked, finalized.
+
+The engine's idempotency key creates the draft; every later step of the same create uses a
+key derived from it (`<key>:item:3`, `<key>:finalize`), so a create interrupted at any step
+and sent again replays the steps already done and never adds a line twice.
+
+Once finalized, an invoice's amounts cannot change in Stripe. An update that would change
+them raises `ImmutableTargetError`; the pipeline's policy then voids and recreates the
+invoice, or flags it. Descriptive fields (description, footer, metadata) still update.
+"""
+
+from __future__ import annotations
+
+import hashlib
+from collections.abc import Mapping
+from decimal import ROUND_HALF_UP, Decimal
+from typing import Any
+
+from ml_connector.connectors.stripe.api import Reply, StripeApi
+from ml_connector.engine.errors import ImmutableTargetError, PermanentError
+from ml_connector.engine.records import Record
+
+CONTROL = ("lines", "total", "finalize", "paid_out_of_band")
+MAX_LINES = 250
+FIXED_WHEN_FINALIZED = ("customer", "currency", "collection_method", "due_date",
+                        "days_until_due")
+DRAFT_ONLY = ("collection_method", "due_date", "days_until_due", "default_tax_rates",
+              "number", "statement_descriptor", "automatically_finalizes_at")
+ALWAYS_EDITABLE = ("description", "footer", "metadata", "auto_advance", "custom_fields")
+OPEN = ("open", "uncollectible")
+
+
+def split(payload: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    params = {k: v for k, v in payload.items() if k not in CONTROL}
+    lines = [dict(line) for line in payload.get("lines") or []]
+    if len(lines) > MAX_LINES:
+        raise PermanentError(f"a Stripe invoice holds at most {MAX_LINES} lines; this one "
+                             f"has {len(lines)}")
+    return params, lines
+
+
+def line_amount(line: Mapping[str, Any]) -> int:
+    """What Stripe will charge for a line: `amount`, or unit price times quantity."""
+    if line.get("amount") is not None:
+        return int(line["amount"])
+    unit = Decimal(str(line.get("unit_amount_decimal", 0)))
+    quantity = Decimal(str(line.get("quantity", 1)))
+    return int((unit * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
+
+
+def derived_key(*parts: str) -> str:
+    return "mlc:" + hashlib.sha256(":".join(parts).encode()).hexdigest()[:40]
+
+
+class Invoices:
+    def __init__(self, api: StripeApi):
+        self.api = api
+        self.request_ids: list[str] = []
+
+    def _keep(self, reply: Reply) -> dict[str, Any]:
+        self.request_ids.extend(reply.request_ids)
+        return reply.body
+
+    def _get(self, invoice_id: str) -> dict[str, Any]:
+        return self._keep(self.api.get(f"/v1/invoices/{invoice_id}"))
+
+    def _done(self, invoice: dict[str, Any]) -> Record:
+        return Record("invoice", invoice["id"], invoice, request_ids=tuple(self.request_ids))
+
+    # -- create ------------------------------------------------------------------------------
+
+    def create(self, payload: Mapping[str, Any], key: str) -> Record:
+        params, lines = split(payload)
+        params.setdefault("auto_advance", False)
+        params.setdefault("pending_invoice_items_behavior", "exclude")
+        draft = self._keep(self.api.post("/v1/invoices", params, idempotency_key=key))
+        # A replayed create answers with the draft as it was first made: look at it now.
+        invoice = self._get(draft["id"])
+        if invoice["status"] == "draft":
+            for index, line in enumerate(lines):
+                self._add_line(invoice, line, f"{key}:item:{index}")
+            invoice = self._ready(invoice["id"], payload, f"{key}:finalize")
+        return self._done(self._settle(invoice, payload, f"{key}:pay"))
+
+    def _add_line(self, invoice: dict[str, Any], line: dict[str, Any], key: str) -> None:
+        item = {**line, "invoice": invoice["id"], "customer": invoice["customer"]}
+        self._keep(self.api.post("/v1/invoiceitems", item, idempotency_key=key))
+
+    def _ready(self, invoice_id: str, payload: Mapping[str, Any], key: str) -> dict[str, Any]:
+        """Check the draft's total against the source; finalize it unless told not to."""
+        invoice = self._get(invoice_id)
+        expected = payload.get("total")
+        if expected is not None and invoice["total"] != int(expected):
+            self._keep(self.api.delete(f"/v1/invoices/{invoice_id}"))
+            raise PermanentError(
+                f"the Stripe draft {invoice_id} totals {invoice['total']} but the source "
+                f"totals {int(expected)} ({invoice['currency']} minor units); the draft was "
+                "deleted, fix the line mapping")
+        if payload.get("finalize", True) is False:
+            return invoice
+        return self._keep(self.api.post(f"/v1/invoices/{invoice_id}/finalize", {},
+                                        idempotency_key=key))
+
+    def _settle(self, invoice: dict[str, Any], payload: Mapping[str, Any],
+                key: str) -> dict[str, Any]:
+        """Mark the invoice paid out of band when the source says it was paid elsewhere."""
+        if payload.get("paid_out_of_band") and invoice["status"] in OPEN:
+            return self._keep(self.api.post(f"/v1/invoices/{invoice['id']}/pay",
+                                            {"paid_out_of_band": True}, idempotency_key=key))
+        return invoice
+
+    # -- update ------------------------------------------------------------------------------
+
+    def update(self, invoice_id: str, payload: Mapping[str, Any]) -> Record:
+        invoice = self._get(invoice_id)
+        params, lines = split(payload)
+        digest = derived_key(invoice_id, repr(sorted(params.items(), key=str)), repr(lines))
+        if invoice["status"] == "draft":
+            invoice = self._update_draft(invoice, params, lines, payload, digest)
+        else:
+            self._refuse_amount_change(invoice, params, lines, payload)
+            changes = _changed(invoice, params, ALWAYS_EDITABLE)
+            if changes:
+                invoice = self._keep(self.api.post(f"/v1/invoices/{invoice_id}", changes))
+        return self._done(self._settle(invoice, payload, derived_key(invoice_id, "oob")))
+
+    def _update_draft(self, invoice: dict[str, Any], params: dict[str, Any],
+                      lines: list[dict[str, Any]], payload: Mapping[str, Any],
+                      digest: str) -> dict[str, Any]:
+        fixed = [k for k in ("customer", "currency") if k in params
+                 and params[k] != invoice[k]]
+        if fixed:
+            raise ImmutableTargetError(f"the {', '.join(fixed)} of Stripe invoice "
+                                       f"{invoice['id']} cannot change")
+        changes = _changed(invoice, params, DRAFT_ONLY + ALWAYS_EDITABLE)
+        if changes:
+            self._keep(self.api.post(f"/v1/invoices/{invoice['id']}", changes))
+        if _line_view(self._lines(invoice)) != _line_view(lines):
+            self._replace_lines(invoice, lines, digest)
+        return self._ready(invoice["id"], payload, f"{digest}:finalize")
+
+    def _replace_lines(self, invoice: dict[str, Any], lines: list[dict[str, Any]],
+                       digest: str) -> None:
+        for line in self._lines(invoice):
+            item = (line.get("parent") or {}).get("invoice_item_details") or {}
+            if item.get("invoice_item"):
+                self._keep(self.api.delete(f"/v1/invoiceitems/{item['invoice_item']}"))
+        for index, line in enumerate(lines):
+            self._add_line(invoice, line, f"{digest}:item:{index}")
+
+    def _lines(self, invoice: dict[str, Any]) -> list[dict[str, Any]]:
+        embedded = invoice.get("lines") or {}
+        if not embedded.get("has_more"):
+            return list(embedded.get("data") or [])
+        return [line for page in self.api.list_all(f"/v1/invoices/{invoice['id']}/lines")
+                for line in page.body["data"]]
+
+    def _refuse_amount_change(self, invoice: dict[str, Any], params: dict[str, Any],
+                              lines: list[dict[str, Any]], payload: Mapping[str, Any]) -> None:
+        reasons = [f"{k} {invoice.get(k)!r} -> {params[k]!r}" for k in FIXED_WHEN_FINALIZED
+                   if k in params and k in invoice and params[k] != invoice[k]]
+        if "lines" in payload and _line_view(self._lines(invoice)) != _line_view(lines):
+            reasons.append("its lines")
+        expected = payload.get("total")
+        if expected is not None and int(expected) != invoice["total"]:
+            reasons.append(f"total {invoice['total']} -> {int(expected)}")
+        if reasons:
+            raise ImmutableTargetError(
+                f"Stripe invoice {invoice['id']} is {invoice['status']}; a finalized "
+                f"invoice's amounts cannot change ({'; '.join(reasons)})")
+
+    # -- remove ------------------------------------------------------------------------------
+
+    def remove(self, invoice_id: str, mode: str) -> Record | None:
+        reply = self.api.get_or_none(f"/v1/invoices/{invoice_id}")
+        if reply is None:
+            return None
+        invoice = self._keep(reply)
+        if invoice["status"] == "draft":
+            self._keep(self.api.delete(f"/v1/invoices/{invoice_id}"))
+            return Record("invoice", invoice_id, invoice, deleted=True,
+                          request_ids=tuple(self.request_ids))
+        if mode == "delete":
+            raise PermanentError(f"Stripe invoice {invoice_id} is {invoice['status']}; only "
+                                 "drafts can be deleted (use on_source_delete: void)")
+        if invoice["status"] in OPEN:
+            invoice = self._keep(self.api.post(f"/v1/invoices/{invoice_id}/void", {},
+                                               idempotency_key=derived_key(invoice_id, "void")))
+        elif invoice["status"] == "paid":
+            raise PermanentError(f"Stripe invoice {invoice_id} is paid and cannot be voided; "
+                                 "refund the payment or issue a credit note")
+        return self._done(invoice)
+
+
+def _changed(invoice: Mapping[str, Any], params: Mapping[str, Any],
+             allowed: tuple[str, ...]) -> dict[str, Any]:
+    changes = {k: params[k] for k in allowed if k in params and params[k] != invoice.get(k)}
+    if "metadata" in changes:
+        current = invoice.get("metadata") or {}
+        wanted = {k: str(v) for k, v in (params["metadata"] or {}).items()}
+        if wanted.items() <= current.items():
+            del changes["metadata"]
+    return changes
+
+
+def _line_view(lines: list[dict[str, Any]]) -> list[tuple[int, str | None]]:
+    return [(line_amount(line), line.get("description")) for line in lines]
