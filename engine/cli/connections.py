@@ -8,7 +8,7 @@ import click
 from rich.table import Table
 
 from ml_connector.engine.cli.state import CliState, pass_state
-from ml_connector.engine.errors import InvalidInput
+from ml_connector.engine.errors import InvalidInput, RecordsFailed
 from ml_connector.engine.loading import load_project
 from ml_connector.engine.store import Store
 
@@ -109,3 +109,45 @@ def rotate_key(state: CliState) -> None:
     finally:
         store.close()
     click.echo(f"re-encrypted {count} secret(s) with a new master key")
+
+
+@connections.command("auth")
+@click.argument("connection")
+@click.option("--no-browser", is_flag=True, help="Print the URL instead of opening a browser.")
+@click.option("--paste", is_flag=True,
+              help="Paste the redirected URL (for servers without a browser or open port).")
+@pass_state
+def auth(state: CliState, connection: str, no_browser: bool, paste: bool) -> None:
+    """Authorise CONNECTION with its system (an OAuth consent flow); tokens are stored encrypted."""
+    runtime = state.runtime()
+    plugin = runtime.plugin_for(connection)
+    authorize = getattr(plugin, "authorize", None)
+    if authorize is None:
+        raise InvalidInput(f"connection {connection!r} ({plugin.name}) needs no authorisation "
+                           "flow: store its secrets with `ml-connector connections set-secret`")
+    reader = (lambda prompt: click.prompt(prompt.rstrip(": "))) if paste else None
+    summary = authorize(runtime.context(connection), open_browser=not no_browser,
+                        read_redirect=reader, echo=lambda text: click.echo(text, err=True))
+    if state.json_output:
+        state.emit_json(summary)
+
+
+@connections.command("test")
+@click.argument("connection")
+@pass_state
+def test_connection(state: CliState, connection: str) -> None:
+    """Call the real system with the stored credentials and say plainly what works."""
+    runtime = state.runtime()
+    connector = runtime.connector(connection)
+    check = getattr(connector, "check", None)
+    if check is None:
+        raise InvalidInput(f"connection {connection!r} offers no connection test")
+    result = dict(check())
+    if state.json_output:
+        state.emit_json(result)
+    else:
+        for key, value in result.items():
+            click.echo(f"{key}: {value}")
+    if not result.get("ok", False):
+        raise RecordsFailed(f"connection {connection!r} is not working: "
+                            f"{result.get('problem', 'see above')}")

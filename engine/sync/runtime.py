@@ -65,16 +65,18 @@ class Runtime:
             known = ", ".join(sorted(self.project.connections)) or "none"
             raise InvalidInput(f"unknown connection {name!r}; configured: {known}") from None
 
-    def _open(self, name: str) -> Connector:
+    def context(self, name: str) -> ConnectorContext:
+        """What a plugin receives for connection `name`: settings with secrets resolved."""
         conn = self._connection(name)
-        credentials = self.store.credentials(name)
-        secrets = self.store.secrets
-        settings = resolve_references(conn.settings, self.env, secrets.get, connection=name)
-        context = ConnectorContext(connection=name, settings=settings, credentials=credentials,
-                                   base_url=conn.base_url,
-                                   on_event=self.event_hooks(name) if self.event_hooks else None,
-                                   log=logging.getLogger(f"ml_connector.connectors.{name}"))
-        return self.registry.get(conn.connector).connect(context)
+        settings = resolve_references(conn.settings, self.env, self.store.secrets.get,
+                                      connection=name)
+        return ConnectorContext(connection=name, settings=settings,
+                                credentials=self.store.credentials(name), base_url=conn.base_url,
+                                on_event=self.event_hooks(name) if self.event_hooks else None,
+                                log=logging.getLogger(f"ml_connector.connectors.{name}"))
+
+    def _open(self, name: str) -> Connector:
+        return self.plugin_for(name).connect(self.context(name))
 
     def close(self) -> None:
         with self._lock:
