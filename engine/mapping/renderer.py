@@ -54,9 +54,22 @@ class _Renderer:
         if isinstance(node, ObjectNode):
             return self.object(node, context, field)
         if isinstance(node, ListNode):
-            return [self.node(item, context, f"{field}[{i}]")
-                    for i, item in enumerate(node.items)]
+            return self.list(node, context, field)
         return self.for_each(node, context, field)
+
+    def list(self, node: ListNode, context: Mapping[str, Any], field: str) -> list[Any]:
+        """A literal list; a `for_each` item contributes all its items in its place.
+
+        That is how one target list is built from several source lists (sales lines, then
+        discounts, then a tax line) without a Python step.
+        """
+        out: list[Any] = []
+        for item in node.items:
+            if isinstance(item, ForEachNode):
+                out.extend(self.for_each(item, context, f"{field}[{len(out)}]"))
+            else:
+                out.append(self.node(item, context, f"{field}[{len(out)}]"))
+        return out
 
     def object(self, node: ObjectNode, context: Mapping[str, Any], field: str) -> dict[str, Any]:
         out: dict[str, Any] = {}

@@ -244,3 +244,22 @@ def test_a_list_index_past_the_end_says_so() -> None:
     with pytest.raises(RenderError) as caught:
         render(expression, {"record": {"Line": [1, 2]}}, pipeline="p", record_id="1")
     assert caught.value.reason == "no item 3 in a list of 2"
+
+
+def test_for_each_items_inside_a_literal_list_are_spliced_in_place() -> None:
+    """Several source lists become one target list: sales lines, discounts, then tax."""
+    node, problems = compile_yaml(
+        "mapping:\n"
+        " lines:\n"
+        "  - for_each: \"{{ record.sales }}\"\n"
+        "    as: s\n"
+        "    item: {amount: \"{{ s }}\"}\n"
+        "  - for_each: \"{{ record.discounts }}\"\n"
+        "    as: d\n"
+        "    item: {amount: \"{{ -d }}\"}\n"
+        "  - {amount: \"{{ record.tax }}\", description: Tax}\n")
+    assert problems == []
+    payload = render(node, {"record": {"sales": [10, 20], "discounts": [5], "tax": 2}},
+                     pipeline="p", record_id="r1")
+    assert payload == {"lines": [{"amount": 10}, {"amount": 20}, {"amount": -5},
+                                 {"amount": 2, "description": "Tax"}]}
