@@ -14,9 +14,9 @@ from ml_connector.connectors.stripe.api import StripeApi
 from ml_connector.connectors.stripe.events import ChangeReader
 from ml_connector.connectors.stripe.invoices import Invoices
 from ml_connector.connectors.stripe.reads import Reader
-from ml_connector.connectors.stripe.settings import StripeSettings
+from ml_connector.connectors.stripe.settings import API_VERSION, StripeSettings
 from ml_connector.connectors.stripe.spec import entity
-from ml_connector.engine.errors import PermanentError
+from ml_connector.engine.errors import ConnectorError, PermanentError
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITABLE = ("customer", "invoice")
@@ -66,6 +66,19 @@ class StripeConnector:
         webhooks.verify(headers, body, self.settings.webhook_secrets,
                         tolerance=self.settings.webhook_tolerance_seconds)
         return webhooks.parse(body, livemode=self.settings.mode == "live")
+
+    def check(self) -> dict[str, Any]:
+        """`ml-connector connections test`: one cheap authenticated call, said plainly."""
+        result: dict[str, Any] = {"ok": False, "mode": self.settings.mode,
+                                  "api_base": self.settings.api_base,
+                                  "api_version": API_VERSION,
+                                  "webhook_secret": "set" if self.settings.webhook_secrets
+                                  else "not set (webhooks will be refused)"}
+        try:
+            reply = self.api.get("/v1/customers", {"limit": 1})
+        except ConnectorError as exc:
+            return {**result, "problem": str(exc), "request_id": exc.request_id}
+        return {**result, "ok": True, "request_id": next(iter(reply.request_ids), None)}
 
     def close(self) -> None:
         self.api.close()

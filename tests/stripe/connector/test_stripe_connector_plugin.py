@@ -70,3 +70,17 @@ def test_missing_key_is_an_input_error(stripe_emulator: RunningEmulator,
                                credentials=MemoryCredentials(), base_url=stripe_emulator.url)
     with pytest.raises(InvalidInput, match="secret_key"):
         plugin.connect(context)
+
+
+def test_connection_check_says_what_works(stripe_emulator: RunningEmulator,
+                                          emulator_factory: Any) -> None:
+    connector = connect(stripe_emulator.url)
+    good = connector.check()
+    connector.close()
+    assert good["ok"] is True and good["mode"] == "test"
+    assert good["request_id"].startswith("req_") and good["webhook_secret"] == "set"
+    with emulator_factory(api_keys=["sk_test_only_this"]) as emu:
+        refused = connect(emu.url, secret_key="sk_test_not_that", max_attempts=1)
+        bad = refused.check()
+        refused.close()
+    assert bad["ok"] is False and "set-secret stripe secret_key" in bad["problem"]
