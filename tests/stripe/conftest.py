@@ -10,10 +10,13 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
+from typing import Any
 
 import httpx
 import pytest
 from stripe_contract.requests import check_request
+from stripe_contract.shapes import check_resource
+from stripe_contract.walk import resources_in
 from stripe_flows import RunningEmulator, running_emulator
 
 from ml_connector.engine.http.client import ApiClient
@@ -47,13 +50,17 @@ def stripe_http(stripe_emulator: RunningEmulator) -> httpx.Client:
 def stripe_requests_follow_the_contract(monkeypatch: pytest.MonkeyPatch
                                         ) -> Iterator[list[httpx.Request]]:
     """Every request the connector sends in a test is checked against Stripe's API
-    description (the `stripe` package's params types and the 2023 spec) afterwards."""
+    description (the `stripe` package's params types and the 2023 spec) afterwards, and every
+    object in the answers it reads against the package's classes."""
     sent: list[httpx.Request] = []
+    answers: list[httpx.Response] = []
     original = ApiClient._send
 
     def recording(self: ApiClient, request: httpx.Request, started: float) -> httpx.Response:
         sent.append(request)
-        return original(self, request, started)
+        response = original(self, request, started)
+        answers.append(response)
+        return response
 
     monkeypatch.setattr(ApiClient, "_send", recording)
     yield sent
@@ -62,3 +69,15 @@ def stripe_requests_follow_the_contract(monkeypatch: pytest.MonkeyPatch
                                              request.url.query.decode(),
                                              request.content.decode())]
     assert problems == [], "requests Stripe would not accept as sent"
+    shapes = sorted({problem for response in answers for obj in _objects(response)
+                     for problem in check_resource(obj)})
+    assert shapes == [], "objects the connector read that the stripe package would not"
+
+
+def _objects(response: httpx.Response) -> list[dict[str, Any]]:
+    if not response.request.url.path.startswith("/v1/") or response.status_code >= 400:
+        return []
+    try:
+        return list(resources_in(response.json()))
+    except ValueError:
+        return []
