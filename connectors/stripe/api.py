@@ -23,6 +23,15 @@ PAGE_SIZE = 100
 EventHook = Callable[[str, Mapping[str, Any]], None]
 
 
+def _limiter(limit: float) -> RateLimiter:
+    """Requests spaced evenly, one below `limit` per second, without bursts.
+
+    A bucket of capacity B refilling at R lets B + R requests through in one second; Stripe
+    counts requests per second, so B = 1 and R = limit - 1 never exceed the limit.
+    """
+    return RateLimiter(per_second=max(limit - 1, limit / 2), burst=1)
+
+
 class Reply:
     """A parsed answer and the request ids of the calls that produced it."""
 
@@ -42,13 +51,12 @@ class StripeApi:
             settings.api_base, classify=self._classify,
             auth=httpx.BasicAuth(settings.secret_key, ""),
             headers={"Stripe-Version": API_VERSION, "User-Agent": "ml-connector"},
-            limiter=RateLimiter(per_second=settings.rate, burst=max(1, int(settings.rate))),
+            limiter=_limiter(settings.rate),
             retry=RetryPolicy(max_attempts=settings.max_attempts, initial_wait=0.5,
                               max_wait=5.0),
             timeout=settings.timeout_seconds, request_id_header="Request-Id",
             transport=transport, on_event=on_event, **extra)
-        rate = settings.search_requests_per_second
-        self.search_limiter = RateLimiter(per_second=rate, burst=max(1, int(rate)))
+        self.search_limiter = _limiter(settings.search_requests_per_second)
 
     def _classify(self, response: httpx.Response) -> Any:
         return classify(response, reauth_command=self.settings.reset_key_command)

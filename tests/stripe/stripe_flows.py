@@ -148,12 +148,16 @@ WEBHOOK_SECRET = "whsec_test_fake_secret_123"
 
 
 def connect(url: str, **settings: Any) -> Any:
-    """Open the Stripe connector through its plugin, as the engine does."""
+    """Open the Stripe connector through its plugin, as the engine does.
+
+    Client-side rate limits are raised so tests do not wait; pass `requests_per_second=None`
+    for the mode's real limit.
+    """
     from ml_connector.connectors.stripe.plugin import plugin
     from ml_connector.engine.plugins.protocol import ConnectorContext
 
     values = {"secret_key": TEST_KEY, "mode": "test", "webhook_secret": WEBHOOK_SECRET,
-              **settings}
+              "requests_per_second": 1000, "search_requests_per_second": 1000, **settings}
     context = ConnectorContext(connection="stripe", settings=values,
                                credentials=MemoryCredentials(), base_url=url)
     return plugin.connect(context)

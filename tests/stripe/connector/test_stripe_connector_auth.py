@@ -51,3 +51,14 @@ def test_a_refused_key_is_an_auth_error_naming_the_fix(emulator_factory: object)
     assert "ml-connector connections set-secret stripe secret_key" in str(caught.value)
     assert caught.value.request_id and caught.value.request_id.startswith("req_")
     assert "revoked_one" not in str(caught.value)
+
+
+def test_the_client_stays_under_the_test_mode_rate_limit(
+        stripe_emulator: RunningEmulator) -> None:
+    stripe_emulator.helper("faults", {"rate_limits": True})  # Stripe's 25 per second
+    connector = connect(stripe_emulator.url, max_attempts=1, requests_per_second=None)
+    for _ in range(30):
+        connector.get("customer", "cus_missing")
+    connector.close()
+    statuses = [r["status"] for r in stripe_emulator.emulator.state.requests]
+    assert statuses == [404] * 30, "no request was refused with 429"
