@@ -5,6 +5,9 @@ from __future__ import annotations
 from decimal import Decimal
 from urllib.parse import parse_qsl
 
+from hypothesis import given
+from hypothesis import strategies as st
+
 from ml_connector.connectors.stripe.emulator.forms import decode_form
 from ml_connector.connectors.stripe.forms import encode, flatten
 
@@ -38,3 +41,28 @@ def test_the_body_is_url_encoded_and_reads_back_the_same() -> None:
     assert decode_form(body) == {"name": "Ünïcode & Co", "address": {"line1": "1 Market St #2"},
                                  "preferred_locales": ["fr", "en"]}
     assert dict(parse_qsl(body))["name"] == "Ünïcode & Co"
+
+
+_KEYS = st.text(alphabet="abcdefghijklmnopqrstuvwxyz_", min_size=1, max_size=8)
+_SCALARS = st.one_of(st.text(max_size=12), st.integers(-10**9, 10**9), st.booleans())
+_VALUES = st.recursive(
+    _SCALARS,
+    lambda inner: st.one_of(st.lists(inner, min_size=1, max_size=3),
+                            st.dictionaries(_KEYS, inner, min_size=1, max_size=3)),
+    max_leaves=12)
+
+
+def _as_sent(value: object) -> object:
+    """What Stripe receives for a value: every scalar as its text."""
+    if isinstance(value, dict):
+        return {k: _as_sent(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return [_as_sent(v) for v in value]
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    return str(value)
+
+
+@given(st.dictionaries(_KEYS, _VALUES, min_size=1, max_size=4))
+def test_any_nested_parameters_read_back_as_sent(params: dict[str, object]) -> None:
+    assert decode_form(encode(params)) == _as_sent(params)
