@@ -23,6 +23,8 @@ def pipeline_expressions(pipeline: Pipeline) -> Iterator[Expression]:
     """Every compiled expression of a pipeline: filter, match values and the mapping tree."""
     if pipeline.source_filter is not None:
         yield pipeline.source_filter
+    if pipeline.source_deleted_when is not None:
+        yield pipeline.source_deleted_when
     for key in pipeline.match:
         yield key.value
     yield from _mapping_expressions(pipeline.mapping)

@@ -113,7 +113,8 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
     """Check every section; the Pipeline value is only meaningful when nothing was reported."""
     data, doc = check.data, check.doc
     source, target = _side(check, "source"), _side(check, "target")
-    source_filter = _source_filter(check)
+    source_filter = _source_expression(check, "filter")
+    deleted_when = _source_expression(check, "deleted_when")
     match = _match_keys(check, target)
     mapping = _mapping(check)
     triggers, policies = _triggers(check, source), _policies(check, target)
@@ -123,7 +124,7 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
         name=data["name"], description=data.get("description", ""),
         source=source.endpoint, target=target.endpoint, mapping=mapping,
         path=str(path.absolute()), location=doc.locate(("name",)),
-        source_filter=source_filter, match=match,
+        source_filter=source_filter, source_deleted_when=deleted_when, match=match,
         depends_on=tuple(data.get("depends_on", ())),
         **({"triggers": triggers} if triggers is not None else {}),
         **({"policies": policies} if policies is not None else {}),
@@ -137,12 +138,14 @@ def _side(check: _FileCheck, side: str) -> Side | None:
     return check_side(check.doc, side, check.data[side], check.scope)
 
 
-def _source_filter(check: _FileCheck) -> Expression | None:
-    if not check.ok("source", "filter"):
+def _source_expression(check: _FileCheck, key: str) -> Expression | None:
+    """`source.filter` or `source.deleted_when`: each must be one `{{ expression }}`."""
+    if not check.ok("source", key):
         return None
-    expression = check.expression(("source", "filter"))
+    expression = check.expression(("source", key))
     if expression is not None and expression.kind != "native":
-        check.doc.error(("source", "filter"), FILTER_EXPECTED)
+        check.doc.error(("source", key), FILTER_EXPECTED.replace("source.filter",
+                                                                  f"source.{key}"))
         return None
     return expression
 

@@ -21,7 +21,7 @@ from ml_connector.engine.mapping.dates import date_from_unix, unix_timestamp
 from ml_connector.engine.mapping.money import decimal, major_units, minor_units, money
 
 CONTEXT_NAMES: frozenset[str] = frozenset(
-    {"record", "source", "params", "link", "linked_source", "now"}
+    {"record", "source", "params", "link", "linked_source", "lookup", "now"}
 )
 """Names the engine puts in every render context; a pipeline may use these and no others."""
 

@@ -77,6 +77,9 @@ class Pipeline:
     path: str
     location: Location
     source_filter: Expression | None = None
+    # True for a source record that counts as deleted (e.g. deactivated): the delete policy
+    # applies to it exactly as to a record the source system reports deleted.
+    source_deleted_when: Expression | None = None
     match: tuple[MatchKey, ...] = ()
     depends_on: tuple[str, ...] = ()
     triggers: tuple[Trigger, ...] = (Trigger("manual"),)

@@ -73,8 +73,9 @@ def plan(runtime: Runtime, name: str, *, full: bool = False) -> Plan:
 class _Planner:
     def __init__(self, runtime: Runtime, pipeline: Pipeline):
         self.runtime, self.pipeline = runtime, pipeline
-        self.renderer = Renderer(pipeline,
-                                 LinkLookup(runtime.store, runtime.pipelines, placeholders=True))
+        self.renderer = Renderer(pipeline, LinkLookup(runtime.store, runtime.pipelines,
+                                                      placeholders=True,
+                                                      connectors=runtime.connector))
         self.target = runtime.connector(pipeline.target.connection)
 
     def plan(self, record: Record) -> PlannedChange:
@@ -91,7 +92,7 @@ class _Planner:
         if store.links.by_target(src.connection, src.entity, record.id) is not None:
             return PlannedChange(record.id, "echo")
         link = store.links.get(p.name, record.id)
-        if record.deleted:
+        if self.renderer.counts_as_deleted(record, self.renderer.context(record)):
             removable = (link is not None and link.payload_hash != REMOVED
                          and p.policies.on_source_delete != "ignore")
             return PlannedChange(record.id, "remove" if removable else "skip",

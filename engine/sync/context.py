@@ -7,13 +7,15 @@ so the runner can sync that dependency first and render again.
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Mapping
 from datetime import UTC, datetime
 from typing import Any
 
-from ml_connector.engine.errors import MissingLink
+from ml_connector.engine.errors import MissingLink, RecordError
 from ml_connector.engine.loading import PipelineSet
 from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.plugins.protocol import Connector
 from ml_connector.engine.records import Record
 from ml_connector.engine.store import Store
 
@@ -25,8 +27,12 @@ class LinkLookup:
     instead of triggering a dependency sync, because a plan must not write anything.
     """
 
-    def __init__(self, store: Store, pipelines: PipelineSet, *, placeholders: bool = False):
+    def __init__(self, store: Store, pipelines: PipelineSet, *, placeholders: bool = False,
+                 connectors: Callable[[str], Connector] | None = None):
         self._store, self._pipelines, self._placeholders = store, pipelines, placeholders
+        self._connectors = connectors
+        self._found: dict[tuple[str, str, str, str], str] = {}
+        self._found_lock = threading.Lock()
 
     def link(self, pipeline: str, source_id: Any) -> str | None:
         if source_id is None or source_id == "":
@@ -38,6 +44,27 @@ class LinkLookup:
         if self._placeholders:
             return f"<new via {pipeline}: {source_id}>"
         raise MissingLink(pipeline, str(source_id))
+
+    def lookup(self, connection: str, entity: str, field: str, value: Any) -> str:
+        """The id of the one record of `entity` whose `field` equals `value` (cached per run).
+
+        For settings a user names rather than numbers: "the account called Card Clearing".
+        """
+        key = (connection, entity, field, str(value))
+        with self._found_lock:
+            if key in self._found:
+                return self._found[key]
+        if self._connectors is None:
+            raise RecordError(f"lookup({connection!r}, {entity!r}, {field!r}, {value!r}) "
+                              "is not available here")
+        found = self._connectors(connection).find(entity, field, value)
+        if len(found) != 1:
+            what = "no" if not found else f"{len(found)}"
+            raise RecordError(f"lookup: {what} {entity} record(s) in {connection!r} with "
+                              f"{field} = {value!r}; exactly one is needed")
+        with self._found_lock:
+            self._found[key] = found[0].id
+        return found[0].id
 
     def linked_source(self, pipeline: str, target_id: Any) -> str | None:
         """The source id a pipeline linked to `target_id`, or None: how echoes are recognised."""
@@ -58,5 +85,6 @@ def render_context(pipeline: Pipeline, record: Record, links: LinkLookup,
         "params": pipeline.params,
         "link": links.link,
         "linked_source": links.linked_source,
+        "lookup": links.lookup,
         "now": now(),
     }

@@ -63,8 +63,9 @@ def reconcile(runtime: Runtime, names: list[str] | None = None) -> list[Pipeline
 class _Reconciler:
     def __init__(self, runtime: Runtime, pipeline: Pipeline):
         self.runtime, self.pipeline = runtime, pipeline
-        self.renderer = Renderer(pipeline,
-                                 LinkLookup(runtime.store, runtime.pipelines, placeholders=True))
+        self.renderer = Renderer(pipeline, LinkLookup(runtime.store, runtime.pipelines,
+                                                      placeholders=True,
+                                                      connectors=runtime.connector))
         self.source = runtime.connector(pipeline.source.connection)
         self.target = runtime.connector(pipeline.target.connection)
 
@@ -85,7 +86,9 @@ class _Reconciler:
             report.skipped += 1
             return []
         try:
-            if not self.renderer.passes_filter(record, self.renderer.context(record)):
+            context = self.renderer.context(record)
+            if (self.renderer.counts_as_deleted(record, context)
+                    or not self.renderer.passes_filter(record, context)):
                 report.skipped += 1
                 return []
             report.checked += 1

@@ -49,9 +49,10 @@ class RecordSync:
         if self._is_echo(record):
             return self._outcome(record, "echo")
         link = self.store.links.get(p.name, record.id)
-        if record.deleted:
+        context = self.renderer.context(record)
+        if self.renderer.counts_as_deleted(record, context):
             return self._remove(record, link)
-        if not self.renderer.passes_filter(record, self.renderer.context(record)):
+        if not self.renderer.passes_filter(record, context):
             return self._outcome(record, "skip", link.target_id if link else None)
         payload = self.renderer.payload(record, self.sync_dependency)
         digest = payload_hash(payload)

@@ -36,6 +36,13 @@ class Renderer:
             raise RenderError(self.pipeline.name, field, record.id, expression.source,
                               _reason(exc)) from None
 
+    def counts_as_deleted(self, record: Record, context: Mapping[str, Any]) -> bool:
+        """Deleted in the source, or deleted by the pipeline's `source.deleted_when`."""
+        expression = self.pipeline.source_deleted_when
+        if record.deleted or expression is None:
+            return record.deleted
+        return bool(self.evaluate(expression, context, record, "source.deleted_when"))
+
     def passes_filter(self, record: Record, context: Mapping[str, Any]) -> bool:
         expression = self.pipeline.source_filter
         if expression is None:

@@ -45,7 +45,7 @@ class Runner:
         self.runtime, self.trigger, self.on_outcome = runtime, trigger, on_outcome
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self._locks = locks or KeyedLocks()
-        self._links = LinkLookup(runtime.store, runtime.pipelines)
+        self._links = LinkLookup(runtime.store, runtime.pipelines, connectors=runtime.connector)
 
     def fork(self, *, trigger: str) -> Runner:
         """A runner with its own run id that shares this one's record locks and callbacks."""

@@ -16,7 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from ml_connector.engine.diagnostics import Diagnostic, Location
-from ml_connector.engine.errors import MissingLink, MlConnectorError, PipelineInvalid
+from ml_connector.engine.errors import (
+    MissingLink,
+    MlConnectorError,
+    PipelineInvalid,
+    RecordError,
+)
 from ml_connector.engine.loading import PipelineSet
 from ml_connector.engine.loading.files import read_document
 from ml_connector.engine.loading.schema_errors import validate
@@ -35,6 +40,7 @@ class PipelineCase:
     location: Location
     source_id: str = "case"
     links: Mapping[str, Mapping[str, str]] = field(default_factory=dict)
+    lookups: Mapping[str, str] = field(default_factory=dict)
     expect: Any = None
     expect_error: str | None = None
 
@@ -64,6 +70,7 @@ def load_cases(path: Path) -> list[PipelineCase]:
     return [PipelineCase(name=item["name"], pipeline=data["pipeline"], record=item["record"],
                          location=doc.locate(("cases", index)),
                          source_id=str(item.get("id", "case")), links=item.get("links", {}),
+                         lookups=item.get("lookups", {}),
                          expect=item.get("expect"), expect_error=item.get("expect_error"))
             for index, item in enumerate(data["cases"])]
 
@@ -141,6 +148,12 @@ class _CaseLinks:
         if target is None:
             raise MissingLink(pipeline, str(source_id))
         return target
+
+    def lookup(self, connection: str, entity: str, field: str, value: Any) -> str:
+        key = f"{connection}/{entity}/{field}/{value}"
+        if key not in self.case.lookups:
+            raise RecordError(f"lookup {key!r} has no answer in the case's `lookups:`")
+        return self.case.lookups[key]
 
     def linked_source(self, pipeline: str, target_id: Any) -> str | None:
         for source_id, target in self.case.links.get(pipeline, {}).items():

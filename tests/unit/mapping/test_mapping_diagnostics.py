@@ -11,7 +11,7 @@ from mapping_testkit import FILE, compile_yaml, messages
 from ml_connector.engine.diagnostics import Location
 from ml_connector.engine.mapping import CONTEXT_NAMES, ExpressionError, compile_expression
 
-AVAILABLE = "available: link, linked_source, now, params, record, source"
+AVAILABLE = "available: link, linked_source, lookup, now, params, record, source"
 
 CASES = {
     "unknown filter with a close match": (

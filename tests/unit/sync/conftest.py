@@ -21,7 +21,10 @@ from ml_connector.engine.sync.runtime import Runtime
 PEOPLE = """\
 name: contacts-to-people
 description: Contacts become people.
-source: {connection: alpha, entity: contact}
+source:
+  connection: alpha
+  entity: contact
+  deleted_when: "{{ record.archived | default(false) }}"
 target: {connection: beta, entity: person}
 match:
   - target_field: metadata.contact_id
@@ -31,6 +34,7 @@ match:
 mapping:
   name: "{{ record.name }}"
   email?: "{{ record.email }}"
+  team?: "{{ lookup('beta', 'person', 'name', record.team) }}"
   metadata:
     contact_id: "{{ source.id }}"
 policies: {on_source_delete: delete}

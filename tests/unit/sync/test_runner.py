@@ -158,3 +158,24 @@ def test_render_error_names_record_and_field_and_fails_only_that_record(world: W
     assert summary.counts["create"] == 1 and summary.failed == 1
     error = summary.failures[0].error
     assert "c2" in error and "name" in error and "contacts-to-people" in error
+
+
+def test_deleted_when_applies_the_delete_policy_to_a_deactivated_record(world: World) -> None:
+    world.alpha.put("contact", "c1", {"name": "A"})
+    world.runner().run(PEOPLE)
+    target = world.runtime.store.links.get(PEOPLE, "c1").target_id
+    world.alpha.put("contact", "c1", {"name": "A", "archived": True})
+    assert world.runner().run(PEOPLE, full=True).counts["remove"] == 1
+    assert target not in world.beta.rows["person"]
+
+
+def test_lookup_finds_a_named_record_once_and_fails_clearly_when_absent(world: World) -> None:
+    world.beta.put("person", "team-sales", {"name": "Sales"})
+    world.alpha.put("contact", "c1", {"name": "A", "team": "Sales"})
+    world.alpha.put("contact", "c2", {"name": "B", "team": "Sales"})
+    world.alpha.put("contact", "c3", {"name": "C", "team": "Nobody"})
+    summary = world.runner().run(PEOPLE)
+    people = world.beta.rows["person"]
+    assert people[world.runtime.store.links.get(PEOPLE, "c1").target_id]["team"] == "team-sales"
+    assert [f.source_id for f in summary.failures] == ["c3"]
+    assert "no person record(s) in 'beta' with name = 'Nobody'" in summary.failures[0].error
