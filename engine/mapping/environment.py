@@ -17,6 +17,7 @@ from jinja2.exceptions import SecurityError
 from jinja2.sandbox import ImmutableSandboxedEnvironment, SandboxedEnvironment
 from jinja2.utils import missing
 
+from ml_connector.engine.mapping.countries import country_code
 from ml_connector.engine.mapping.dates import date_from_unix, unix_timestamp
 from ml_connector.engine.mapping.money import decimal, major_units, minor_units, money
 
@@ -32,6 +33,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "decimal": decimal,
     "unix_timestamp": unix_timestamp,
     "date_from_unix": date_from_unix,
+    "country_code": country_code,
 }
 """The product's own filters, added to Jinja's built-in ones."""
 

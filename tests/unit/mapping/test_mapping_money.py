@@ -206,3 +206,20 @@ def test_money_never_moves_an_amount_by_more_than_half_a_minor_unit(amount: Deci
     assert abs(quantized - amount) <= half
     assert minor_units(quantized, currency) == minor_units(amount, currency,
                                                            rounding="half_up")
+
+
+@pytest.mark.parametrize(("given", "code"), [("USA", "US"), ("DEU", "DE"), ("JP", "JP"),
+                                             ("United States", "US"), ("Canada", "CA")])
+def test_country_code_accepts_alpha3_alpha2_and_names(given: str, code: str) -> None:
+    from ml_connector.engine.mapping.countries import country_code
+
+    assert country_code(given) == code
+
+
+def test_unknown_country_is_an_error_unless_a_default_is_given() -> None:
+    from ml_connector.engine.mapping.conversions import FilterError
+    from ml_connector.engine.mapping.countries import country_code
+
+    with pytest.raises(FilterError, match="'Atlantis' is not a country"):
+        country_code("Atlantis")
+    assert country_code("Atlantis", None) is None
