@@ -11,7 +11,7 @@ from __future__ import annotations
 import logging
 
 from starlette.concurrency import run_in_threadpool
-from starlette.requests import Request
+from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from ml_connector.engine.plugins.protocol import WebhookRejected
@@ -37,11 +37,27 @@ class WebhookIntake:
         declared = request.headers.get("content-length")
         if declared and declared.isdigit() and int(declared) > self.max_body:
             return self._reject(connection, 413, "body too large")
-        body = await request.body()
-        if len(body) > self.max_body:
+        try:
+            body = await self._read_body(request)
+        except ClientDisconnect:
+            return self._reject(connection, 400, "the sender went away before the body ended")
+        if body is None:
             return self._reject(connection, 413, "body too large")
         # Verification and the inbox write are blocking calls: keep them off the event loop.
         return await run_in_threadpool(self._accept, connection, dict(request.headers), body)
+
+    async def _read_body(self, request: Request) -> bytes | None:
+        """The body, or None as soon as it grows past `max_body`.
+
+        Read chunk by chunk because a chunked request announces no length: reading it whole
+        first would let any sender make the service buffer without end.
+        """
+        received = bytearray()
+        async for chunk in request.stream():
+            received += chunk
+            if len(received) > self.max_body:
+                return None
+        return bytes(received)
 
     def _accept(self, connection: str, headers: dict[str, str], body: bytes) -> JSONResponse:
         try:
