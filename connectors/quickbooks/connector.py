@@ -179,6 +179,7 @@ class QuickBooksConnector:
     # -- webhooks and plumbing ---------------------------------------------------------------
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         webhooks.verify(headers, body, self.settings.webhook_verifier_token)
+        webhooks.check_content_type(headers)
         try:
             realm = self.realm_id()
         except ConnectorError:

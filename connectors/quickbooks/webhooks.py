@@ -4,8 +4,13 @@ The signature is base64(HMAC-SHA256(verifier token, raw body)), compared in cons
 over the exact bytes received, before anything is parsed. Both formats are accepted: the
 classic `{"eventNotifications": [...]}` object and the CloudEvents array. Notifications
 carry ids only; the engine fetches each record by GET. Several notifications of one record
-in one delivery collapse into one event (one fetch), and notifications for other
-companies than this connection's are ignored.
+in one delivery collapse into one event (one fetch). Notifications for other companies than
+this connection's, and for entities the connector does not know, are acknowledged and
+ignored: they are genuine, so refusing them would only make Intuit retry them for days.
+
+A signed body is trusted to come from Intuit, not to be well formed: fields of the wrong
+type are skipped rather than allowed to raise, and a notification without a usable id
+never becomes an event.
 """
 
 from __future__ import annotations
@@ -46,6 +51,16 @@ def verify(headers: Mapping[str, str], body: bytes, verifier_token: str | None) 
         raise WebhookRejected(401, "intuit-signature does not match the body")
 
 
+def check_content_type(headers: Mapping[str, str]) -> None:
+    """Refuse a body declared as anything but JSON (CloudEvents may say `+json`)."""
+    given = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if given is None:
+        return
+    media = given.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise WebhookRejected(415, "the body must be sent as application/json")
+
+
 def parse(body: bytes, realm_id: str | None) -> list[WebhookEvent]:
     """Events of one verified delivery, one per record, for this connection's realm."""
     try:
@@ -58,51 +73,66 @@ def parse(body: bytes, realm_id: str | None) -> list[WebhookEvent]:
         events = list(_classic(payload["eventNotifications"]))
     else:
         raise WebhookRejected(400, "neither a CloudEvents array nor eventNotifications")
-    mine = [e for e in events if realm_id is None or e.account == realm_id]
+    mine = [e for e in events if e.entity in ENTITIES and e.record_id
+             and (realm_id is None or e.account == realm_id)]
     return _collapse(mine)
 
 
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    """The objects of a list; anything else in it (or a non-list) contributes nothing."""
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
+def _text(value: Any) -> str:
+    """A string or whole-number field as text; any other type counts as absent."""
+    if isinstance(value, bool) or not isinstance(value, str | int):
+        return ""
+    return str(value)
+
+
 def _classic(notifications: Any) -> Iterable[WebhookEvent]:
-    for notification in notifications if isinstance(notifications, list) else []:
-        realm = str(notification.get("realmId", ""))
-        entities = (notification.get("dataChangeEvent") or {}).get("entities") or []
-        for item in entities:
-            name, record_id = _entity(item.get("name")), str(item.get("id", ""))
-            operation = str(item.get("operation", "")).lower()
-            stamp = str(item.get("lastUpdated", ""))
+    for notification in _dicts(notifications):
+        realm = _text(notification.get("realmId"))
+        change = notification.get("dataChangeEvent")
+        for item in _dicts(change.get("entities") if isinstance(change, dict) else None):
+            name, record_id = _entity(item.get("name")), _text(item.get("id"))
+            operation = _text(item.get("operation")).lower() or "update"
+            stamp, deleted_id = _text(item.get("lastUpdated")), _text(item.get("deletedId"))
             key = f"{realm}|{name}|{record_id}|{operation}|{stamp}"
             event_id = "classic-" + hashlib.sha256(key.encode()).hexdigest()[:32]
             yield WebhookEvent(event_id, name, record_id, operation, account=realm,
-                               occurred_at=stamp or None, extra=_merged(item.get("deletedId")))
-            if item.get("deletedId"):
-                yield _merged_away(event_id, name, str(item["deletedId"]), realm, stamp)
+                               occurred_at=stamp or None, extra=_merged(deleted_id))
+            if deleted_id:
+                yield _merged_away(event_id, name, deleted_id, realm, stamp)
 
 
 def _cloudevents(events: list[Any]) -> Iterable[WebhookEvent]:
     for event in events:
         if not isinstance(event, dict) or "specversion" not in event:
             raise WebhookRejected(400, "a CloudEvents item without specversion")
-        parts = str(event.get("type", "")).split(".")
+        event_id = _text(event.get("id"))
+        if not event_id:  # the id is what deduplicates redeliveries; CloudEvents require it
+            raise WebhookRejected(400, "a CloudEvents item without id")
+        parts = _text(event.get("type")).split(".")
         if len(parts) < 3 or parts[0] != "qbo":
             continue
-        name, operation = _entity(parts[1]), ACTIONS.get(parts[2], parts[2])
-        realm, stamp = str(event.get("intuitaccountid", "")), str(event.get("time", ""))
+        name, operation = _entity(parts[1]), ACTIONS.get(parts[2], parts[2]) or "update"
+        realm, stamp = _text(event.get("intuitaccountid")), _text(event.get("time"))
         data = event.get("data") if isinstance(event.get("data"), dict) else {}
-        deleted_id = data.get("deletedid") or data.get("deletedId")
-        event_id = str(event.get("id"))
-        yield WebhookEvent(event_id, name, str(event.get("intuitentityid", "")), operation,
+        deleted_id = _text(data.get("deletedid") or data.get("deletedId"))
+        yield WebhookEvent(event_id, name, _text(event.get("intuitentityid")), operation,
                            account=realm, occurred_at=stamp or None, extra=_merged(deleted_id))
         if deleted_id:
-            yield _merged_away(event_id, name, str(deleted_id), realm, stamp)
+            yield _merged_away(event_id, name, deleted_id, realm, stamp)
 
 
 def _entity(name: Any) -> str:
-    text = str(name or "")
+    text = _text(name)
     return _BY_LOWER.get(text.lower(), text)
 
 
-def _merged(deleted_id: Any) -> dict[str, str]:
-    return {"deleted_id": str(deleted_id)} if deleted_id else {}
+def _merged(deleted_id: str) -> dict[str, str]:
+    return {"deleted_id": deleted_id} if deleted_id else {}
 
 
 def _merged_away(event_id: str, name: str, record_id: str, realm: str,
