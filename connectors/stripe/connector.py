@@ -65,6 +65,7 @@ class StripeConnector:
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         webhooks.verify(headers, body, self.settings.webhook_secrets,
                         tolerance=self.settings.webhook_tolerance_seconds)
+        webhooks.check_content_type(headers)
         return webhooks.parse(body, livemode=self.settings.mode == "live")
 
     def check(self) -> dict[str, Any]:

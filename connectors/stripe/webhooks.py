@@ -8,7 +8,11 @@ are constant-time, and other schemes (`v0`) are ignored so they cannot be used t
 
 Events name the object that changed and carry a copy of it, which may be stale: Stripe does
 not deliver in order. The engine fetches the object again before syncing; deduplication by
-event id happens in the engine's inbox.
+event id happens in the engine's inbox. Genuine events the connector cannot use (a type no
+entity follows, or a Connect event about another account, whose objects this connection
+cannot read) are acknowledged and ignored: refusing them would only make Stripe retry them
+for days. A signed body is trusted to come from Stripe, not to be well formed: a field of
+the wrong type is a 400 or is left out, never an exception.
 """
 
 from __future__ import annotations
@@ -32,13 +36,28 @@ def parse_header(header: str) -> tuple[int, list[str]]:
     timestamp, signatures = None, []
     for item in header.split(","):
         scheme, _, value = item.strip().partition("=")
-        if scheme == "t" and value.isdigit():
+        if scheme == "t" and _is_number(value):
             timestamp = int(value)
-        elif scheme == "v1" and value:
+        elif scheme == "v1" and value and value.isascii():  # hex; anything else cannot match
             signatures.append(value)
     if timestamp is None or not signatures:
         raise WebhookRejected(400, "Stripe-Signature has no timestamp or no v1 signature")
     return timestamp, signatures
+
+
+def _is_number(value: str) -> bool:
+    """ASCII digits of a plausible Unix time (`isdigit` alone also passes '²')."""
+    return value.isascii() and value.isdigit() and len(value) <= 12
+
+
+def check_content_type(headers: Mapping[str, str]) -> None:
+    """Refuse a body declared as anything but JSON; Stripe sends application/json."""
+    given = next((v for k, v in headers.items() if k.lower() == "content-type"), None)
+    if given is None:
+        return
+    media = given.split(";", 1)[0].strip().lower()
+    if media != "application/json" and not media.endswith("+json"):
+        raise WebhookRejected(415, "the body must be sent as application/json")
 
 
 def expected_signature(secret: str, timestamp: int, body: bytes) -> str:
@@ -63,28 +82,51 @@ def verify(headers: Mapping[str, str], body: bytes, secrets: Sequence[str], *,
 
 
 def parse(body: bytes, *, livemode: bool) -> list[WebhookEvent]:
-    """The change an event announces, or nothing for event types no entity follows."""
-    try:
-        event = json.loads(body)
-        obj = event["data"]["object"]
-        event_id, event_type = str(event["id"]), str(event["type"])
-    except (ValueError, KeyError, TypeError):
-        raise WebhookRejected(400, "the body is not a Stripe event") from None
+    """The change an event announces; nothing for events this connection does not follow."""
+    event = _event(body)
     if bool(event.get("livemode")) != livemode:
         mode = "live" if event.get("livemode") else "test"
         raise WebhookRejected(400, f"a {mode}-mode event was sent to a connection of the "
                                    "other mode")
-    name = ENTITY_OF_EVENT.get(event_type)
-    if name is None or not isinstance(obj, dict) or "id" not in obj:
+    if event.get("account"):  # Connect: an object of another account, unreadable from here
         return []
-    deleted = event_type.endswith(".deleted")
-    request = event.get("request") or {}
+    name, obj = ENTITY_OF_EVENT.get(event["type"]), event["data"]["object"]
+    object_id = obj.get("id") if isinstance(obj, dict) else None
+    if name is None or not isinstance(object_id, str) or not object_id:
+        return []
+    event_type = event["type"]
     return [WebhookEvent(
-        event_id=event_id, entity=name, record_id=str(obj["id"]),
-        operation=_operation(event_type), account=event.get("account"),
-        occurred_at=datetime.fromtimestamp(int(event["created"]), UTC).isoformat(),
-        record=Record(name, str(obj["id"]), obj, deleted=deleted),
-        extra=_extra(event, request))]
+        event_id=event["id"], entity=name, record_id=object_id,
+        operation=_operation(event_type), account=None, occurred_at=_time(event.get("created")),
+        record=Record(name, object_id, obj, deleted=event_type.endswith(".deleted")),
+        extra=_extra(event))]
+
+
+def _event(body: bytes) -> dict[str, Any]:
+    """The event object, checked for the fields every event has; 400 when it is not one."""
+    try:
+        event = json.loads(body)
+    except ValueError:
+        event = None
+    data = event.get("data") if isinstance(event, dict) else None
+    if not (isinstance(data, dict) and "object" in data and _nonempty(event.get("id"))
+            and _nonempty(event.get("type"))):
+        raise WebhookRejected(400, "the body is not a Stripe event")
+    return event
+
+
+def _nonempty(value: Any) -> bool:
+    return isinstance(value, str) and bool(value)
+
+
+def _time(created: Any) -> str | None:
+    """`created` (Unix seconds) as ISO 8601, or None when it is not a usable time."""
+    if isinstance(created, bool) or not isinstance(created, int):
+        return None
+    try:
+        return datetime.fromtimestamp(created, UTC).isoformat()
+    except (OverflowError, OSError, ValueError):
+        return None
 
 
 def _operation(event_type: str) -> str:
@@ -93,7 +135,14 @@ def _operation(event_type: str) -> str:
     return "delete" if event_type.endswith(".deleted") else "update"
 
 
-def _extra(event: dict[str, Any], request: dict[str, Any]) -> dict[str, Any]:
-    return {"type": event["type"], "api_version": event.get("api_version"),
-            "request_id": request.get("id"), "idempotency_key": request.get("idempotency_key"),
-            "changed": sorted(event["data"].get("previous_attributes") or {})}
+def _extra(event: dict[str, Any]) -> dict[str, Any]:
+    request = event.get("request") if isinstance(event.get("request"), dict) else {}
+    previous = event["data"].get("previous_attributes")
+    return {"type": event["type"], "api_version": _string(event.get("api_version")),
+            "request_id": _string(request.get("id")),
+            "idempotency_key": _string(request.get("idempotency_key")),
+            "changed": sorted(previous) if isinstance(previous, dict) else []}
+
+
+def _string(value: Any) -> str | None:
+    return value if isinstance(value, str) else None
