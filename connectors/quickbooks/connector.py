@@ -186,6 +186,14 @@ class QuickBooksConnector:
             realm = None
         return webhooks.parse(body, realm)
 
+    def reconcile_view(self, entity: str, record: Record) -> Mapping[str, Any]:
+        """The record as a pipeline writes it: without the subtotal line QBO adds on read."""
+        lines = record.data.get("Line")
+        if not isinstance(lines, list):
+            return record.data
+        return {**record.data, "Line": [line for line in lines
+                                        if line.get("DetailType") != "SubTotalLineDetail"]}
+
     def close(self) -> None:
         self.api.close()
         self.endpoint.close()

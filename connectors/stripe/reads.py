@@ -59,6 +59,10 @@ class Reader:
         return self.record(ent, reply.body, reply.request_ids)
 
     def find(self, name: str, field: str, value: Any) -> list[Record]:
+        """Live records only: a voided invoice is history, never a match for a new one."""
+        return [r for r in self._find(name, field, value) if r.data.get("status") != "void"]
+
+    def _find(self, name: str, field: str, value: Any) -> list[Record]:
         ent = entity(name)
         if field == "id":
             found = self.get(name, str(value))

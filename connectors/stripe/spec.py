@@ -82,15 +82,15 @@ ENTITIES: dict[str, StripeEntity] = {e.name: e for e in (
     _entity("refund", "/v1/refunds",
             ("refund.created", "refund.updated", "refund.failed", "charge.refund.updated"),
             match=("id", "charge", "payment_intent"), expand=("balance_transaction", "charge"),
-            description="Money returned for a charge (with the charge, for its customer); `related` names the invoice payment "
-                        "and invoice it undoes."),
+            description="Money returned for a charge (with the charge, for its customer); "
+                        "`related` names the invoice payment and invoice it undoes."),
     _entity("dispute", "/v1/disputes",
             ("charge.dispute.created", "charge.dispute.updated",
              "charge.dispute.funds_withdrawn", "charge.dispute.funds_reinstated",
              "charge.dispute.closed"),
             match=("id", "charge", "payment_intent"), expand=("charge",),
-            description="A chargeback with its balance transactions and charge; `related` names the "
-                        "invoice payment and invoice."),
+            description="A chargeback with its balance transactions and charge; `related` "
+                        "names the invoice payment and invoice."),
     _entity("charge", "/v1/charges",
             ("charge.succeeded", "charge.failed", "charge.captured", "charge.refunded",
              "charge.updated"),

@@ -123,6 +123,13 @@ class InboxRepository:
         with self._db.read() as conn:
             return int(conn.execute(query).scalar_one())
 
+    def counts(self) -> dict[str, int]:
+        """How many items are in each status (pending, claimed, done, failed)."""
+        t = tables.inbox
+        query = select(t.c.status, func.count()).group_by(t.c.status)
+        with self._db.read() as conn:
+            return {status: int(n) for status, n in conn.execute(query)}
+
     def get(self, item_id: int) -> InboxItem | None:
         t = tables.inbox
         with self._db.read() as conn:

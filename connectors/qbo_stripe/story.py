@@ -1,0 +1,173 @@
+"""The finance team's month, played against the sandbox: what people do in each system.
+
+Each step is what a person would do: create a customer and an invoice in QuickBooks, edit
+one, void one, record a cheque; a customer pays online in full or in part, gets a refund,
+disputes a charge. `settle()` lets the connector catch up: by webhooks through `serve`, or by
+polling alone. The demo, the end-to-end tests and the fault suite all play this story, so
+they check the same promises.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from decimal import Decimal
+from typing import Any
+
+from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
+from ml_connector.engine.sync.runtime import Runtime
+
+Settle = Callable[[], None]
+
+
+@dataclass
+class StoryLog:
+    """What the story did, for the report and for assertions."""
+
+    steps: list[str] = field(default_factory=list)
+    paid_in_full: list[str] = field(default_factory=list)       # Stripe invoice ids
+    paid_in_part: list[tuple[str, int]] = field(default_factory=list)
+    refunds: list[str] = field(default_factory=list)
+    disputes: dict[str, str] = field(default_factory=dict)       # dispute id -> outcome
+    voided_qbo_invoices: list[str] = field(default_factory=list)
+    paid_in_quickbooks: list[str] = field(default_factory=list)  # QBO invoice ids
+    edited_after_finalize: list[str] = field(default_factory=list)
+
+    def note(self, text: str) -> None:
+        self.steps.append(text)
+
+
+class Story:
+    """Plays the steps; `settle` is called after each so changes flow before the next."""
+
+    def __init__(self, sandbox: Sandbox, runtime: Runtime, settle: Settle,
+                 echo: Callable[[str], None] = lambda _text: None):
+        self.sandbox, self.runtime, self.settle, self.echo = sandbox, runtime, settle, echo
+        self.log = StoryLog()
+        self._qbo = runtime.connector("quickbooks")
+
+    def play(self) -> StoryLog:
+        for step in (self.new_customer_and_invoice, self.edit_an_invoice_after_it_was_sent,
+                     self.customers_pay_online, self.a_cheque_arrives_in_quickbooks,
+                     self.an_invoice_is_voided, self.a_refund, self.disputes):
+            step()
+            self.settle()
+        return self.log
+
+    # -- QuickBooks side ----------------------------------------------------------------------
+
+    def new_customer_and_invoice(self) -> None:
+        customer = self._qbo.create("Customer", {
+            "DisplayName": "Harbour & Sons Chandlery", "CompanyName": "Harbour & Sons",
+            "PrimaryEmailAddr": {"Address": "accounts@harbour.example"},
+            "BillAddr": {"Line1": "1 Quay Road", "City": "Portsmouth", "PostalCode": "PO1 3AA",
+                         "Country": "GBR"}}, idempotency_key="story-customer-harbour")
+        self._qbo.create("Invoice", {
+            "CustomerRef": {"value": customer.id}, "TxnDate": "2026-11-02",
+            "DueDate": "2026-12-02", "Line": [
+                _line("Rope, 50 m", "120.00", self._item("Hours")),
+                _line("Fitting", "80.00", self._item("Installation"))]},
+            idempotency_key="story-invoice-harbour")
+        self._say("a new customer and her first invoice are created in QuickBooks")
+
+    def edit_an_invoice_after_it_was_sent(self) -> None:
+        invoice = self._qbo_invoice_for("Kate Whelan")
+        lines = [line for line in invoice.data["Line"]
+                 if line.get("DetailType") == "SalesItemLineDetail"]
+        lines.append(_line("Extra visit", "45.00", self._item("Hours")))
+        self._qbo.update("Invoice", invoice.id, {"Line": lines})
+        self.log.edited_after_finalize.append(invoice.id)
+        self._say("an invoice already sent through Stripe gets an extra line in QuickBooks")
+
+    def a_cheque_arrives_in_quickbooks(self) -> None:
+        invoice = self._qbo_invoice_for("Back\\Slash Ltd")
+        self._qbo.create("Payment", {
+            "CustomerRef": invoice.data["CustomerRef"], "TotalAmt": invoice.data["Balance"],
+            "PaymentRefNum": "CHQ-1042", "Line": [{"Amount": invoice.data["Balance"],
+                                                   "LinkedTxn": [{"TxnId": invoice.id,
+                                                                  "TxnType": "Invoice"}]}]},
+            idempotency_key="story-cheque")
+        self.log.paid_in_quickbooks.append(invoice.id)
+        self._say("a cheque for one invoice is recorded in QuickBooks")
+
+    def an_invoice_is_voided(self) -> None:
+        invoice = self._qbo_invoice_for("Nguyễn Văn An")
+        self._qbo.remove("Invoice", invoice.id, mode="void")
+        self.log.voided_qbo_invoices.append(invoice.id)
+        self._say("an invoice is voided in QuickBooks")
+
+    # -- Stripe side: what customers do -------------------------------------------------------
+
+    def customers_pay_online(self) -> None:
+        full = ["Acme Widgets Ltd", "株式会社サクラ (Sakura KK)", "Harbour & Sons Chandlery",
+                "O'Brien Plumbing"]
+        for name in full:
+            invoice = self._stripe_invoice_for(name)
+            self.sandbox.stripe_admin(f"invoices/{invoice['id']}/pay")
+            self.log.paid_in_full.append(invoice["id"])
+        partial = self._stripe_invoice_for("100% Organic Farms")
+        part = partial["amount_remaining"] // 2
+        self.sandbox.stripe_admin(f"invoices/{partial['id']}/pay", {"amount": part})
+        self.log.paid_in_part.append((partial["id"], part))
+        self._say(f"{len(full)} customers pay their invoices online, one pays half")
+
+    def a_refund(self) -> None:
+        charge = self._charge_of(self._stripe_invoice_for("O'Brien Plumbing"))
+        refund = self.sandbox.stripe_admin(f"charges/{charge}/refund",
+                                           {"amount": 2500, "reason": "requested_by_customer"})
+        self.log.refunds.append(refund["id"])
+        self._say("one customer gets a partial refund")
+
+    def disputes(self) -> None:
+        for name, outcome in (("Acme Widgets Ltd", "lost"), ("Harbour & Sons Chandlery", "won")):
+            charge = self._charge_of(self._stripe_invoice_for(name))
+            dispute = self.sandbox.stripe_admin(f"charges/{charge}/dispute")
+            self.settle()
+            self.sandbox.stripe_admin(f"disputes/{dispute['id']}/close", {"outcome": outcome})
+            self.log.disputes[dispute["id"]] = outcome
+        self._say("two charges are disputed: one dispute is lost, one is won")
+
+    # -- helpers ------------------------------------------------------------------------------
+
+    def _say(self, text: str) -> None:
+        self.log.note(text)
+        self.echo(text)
+
+    def _item(self, name: str) -> str:
+        return self._qbo.find("Item", "Name", name)[0].id
+
+    def _qbo_invoice_for(self, display_name: str) -> Any:
+        customer = self._qbo.find("Customer", "DisplayName", display_name)[0]
+        invoices = self._qbo.find("Invoice", "CustomerRef", customer.id)
+        return max(invoices, key=lambda r: int(r.id))
+
+    def _stripe_invoice_for(self, display_name: str) -> dict[str, Any]:
+        qbo_invoice = self._qbo_invoice_for(display_name)
+        link = self.runtime.store.links.get("invoices-to-stripe", qbo_invoice.id)
+        if link is None:
+            raise AssertionError(f"the invoice of {display_name} was never synced to Stripe")
+        return self.sandbox.stripe_get(f"/v1/invoices/{link.target_id}")
+
+    def _charge_of(self, invoice: dict[str, Any]) -> str:
+        payments = self.sandbox.stripe_get("/v1/invoice_payments",
+                                           {"invoice": invoice["id"], "status": "paid"})["data"]
+        intent = payments[0]["payment"]["payment_intent"]
+        return self.sandbox.stripe_get(f"/v1/payment_intents/{intent}")["latest_charge"]
+
+
+def _line(description: str, amount: str, item_id: str) -> dict[str, Any]:
+    money = Decimal(amount)
+    return {"DetailType": "SalesItemLineDetail", "Amount": money, "Description": description,
+            "SalesItemLineDetail": {"ItemRef": {"value": item_id}, "Qty": 1,
+                                    "UnitPrice": money}}
+
+
+def wait_until(condition: Callable[[], bool], timeout: float = 30.0,
+               interval: float = 0.05) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if condition():
+            return True
+        time.sleep(interval)
+    return condition()
