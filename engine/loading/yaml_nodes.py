@@ -85,7 +85,11 @@ def _location(file: str, mark: yaml.Mark) -> Location:
 def parse_yaml(text: str, file: str) -> YamlDocument:
     """Parse one YAML document, reporting syntax errors and duplicate keys as diagnostics."""
     doc = YamlDocument(file)
-    loader = yaml.SafeLoader(text)
+    try:
+        loader = yaml.SafeLoader(text)
+    except yaml.reader.ReaderError as exc:  # a character YAML forbids, such as NUL
+        doc.diagnostics.append(_reader_diagnostic(file, text, exc))
+        return doc
     try:
         node = loader.get_single_node()
         if node is None:
@@ -108,6 +112,15 @@ def _syntax_diagnostic(file: str, exc: yaml.MarkedYAMLError) -> Diagnostic:
     problem = exc.problem or "cannot be parsed"
     context = f" ({exc.context})" if exc.context else ""
     return Diagnostic(where, f"YAML syntax error: {problem}{context}")
+
+
+def _reader_diagnostic(file: str, text: str, exc: yaml.reader.ReaderError) -> Diagnostic:
+    """A character YAML does not allow (a control character), at its place in the text."""
+    position = max(0, min(exc.position, len(text)))
+    line_start = text.rfind("\n", 0, position) + 1
+    where = Location(file, text.count("\n", 0, position) + 1, position - line_start + 1)
+    return Diagnostic(where, f"YAML syntax error: the character U+{exc.character:04X} is not "
+                             "allowed in a YAML file; remove it")
 
 
 def _index(doc: YamlDocument, node: yaml.Node, path: Path, active: set[int]) -> None:
