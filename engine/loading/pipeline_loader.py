@@ -158,7 +158,7 @@ def _match_keys(check: _FileCheck, target: Side | None) -> tuple[MatchKey, ...]:
         if target is not None and check.ok("match", i, "target_field"):
             check_match_field(check.doc, i, entry["target_field"], target)
         value = check.expression(("match", i, "value")) if check.ok("match", i, "value") else None
-        if value is not None:
+        if value is not None and check.ok("match", i, "target_field"):
             keys.append(MatchKey(entry["target_field"], value))
     return tuple(keys)
 
