@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import importlib.metadata
 import logging
 import sys
 from pathlib import Path
@@ -43,6 +44,24 @@ def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: in
 for command in (init, pipeline, connectors, connections, secrets, emulator, serve,
                 reconcile, audit, replay, status):
     cli.add_command(command)
+
+
+def _add_plugin_commands() -> None:
+    """Commands that installed packages contribute (entry-point group ml_connector.commands).
+
+    A package that fails to load is reported on stderr and the rest of the CLI still works.
+    """
+    for entry in importlib.metadata.entry_points(group="ml_connector.commands"):
+        try:
+            command = entry.load()
+        except Exception as exc:  # a broken extension must not break the whole CLI
+            click.echo(f"warning: command {entry.name!r} could not be loaded: {exc}", err=True)
+            continue
+        if isinstance(command, click.Command) and entry.name not in cli.commands:
+            cli.add_command(command, entry.name)
+
+
+_add_plugin_commands()
 
 
 def _configure_logging(verbose: int) -> None:

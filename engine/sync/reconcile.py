@@ -73,9 +73,10 @@ class _Reconciler:
         report = PipelineReport(self.pipeline.name)
         for page in self.source.read_changes(self.pipeline.source.entity, None):
             for record in page.records:
+                checked_before = report.checked
                 problems = self._check(record, report)
                 report.mismatches.extend(problems)
-                if not problems:
+                if report.checked > checked_before and not problems:
                     report.matched += 1
         return report
 

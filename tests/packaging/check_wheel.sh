@@ -12,6 +12,7 @@ cd "$work"
 "$venv/bin/ml-connector" --help >/dev/null
 "$venv/bin/ml-connector" pipeline validate
 "$venv/bin/ml-connector" connectors list
+"$venv/bin/ml-connector" demo >/dev/null 2>&1 || { echo "demo failed from the wheel" >&2; "$venv/bin/ml-connector" demo; exit 1; }
 if "$venv/bin/python" -c "import engine" 2>/dev/null; then
   echo "the wheel installs a top-level 'engine' module" >&2; exit 1
 fi
