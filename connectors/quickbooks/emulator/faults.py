@@ -39,13 +39,26 @@ class FaultSettings:
                 close := difflib.get_close_matches(name, known, n=1)) else "")
                 for name in unknown]
             raise ValueError(f"unknown fault setting(s): {', '.join(hints)}")
-        settings = cls(**dict(values or {}))
+        settings = cls(**{name: _typed(cls, name, value)
+                          for name, value in dict(values or {}).items()})
         for name in ("rate_429", "rate_5xx", "rate_slow", "rate_drop", "rate_expire"):
             if not 0.0 <= float(getattr(settings, name)) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
         if not 0 <= int(settings.webhook_duplicates) <= 10:
             raise ValueError("webhook_duplicates must be between 0 and 10")
         return settings
+
+
+def _typed(cls: type, name: str, value: Any) -> Any:
+    """The admin API parses JSON numbers as Decimal; settings are plain floats and ints
+    (`asyncio.sleep` refuses a Decimal)."""
+    kind = cls.__dataclass_fields__[name].type
+    if value is None or kind not in ("float", "int"):
+        return value
+    try:
+        return float(value) if kind == "float" else int(value)
+    except (TypeError, ValueError) as exc:
+        raise ValueError(f"{name} must be a number") from exc
 
 
 @dataclass(frozen=True)
