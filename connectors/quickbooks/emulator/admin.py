@@ -59,6 +59,15 @@ async def faults(request: Request) -> Response:
     return QboJSONResponse(state.faults.describe())
 
 
+async def fault_counts(request: Request) -> Response:
+    """GET: faults injected so far, by kind; POST: the same, then start counting from zero."""
+    faults = _state(request).faults
+    counts = faults.counted()
+    if request.method == "POST":
+        faults.reset_counts()
+    return QboJSONResponse({"counts": counts})
+
+
 async def seed_realm(request: Request) -> Response:
     state = _state(request)
     realm_id = str((await _body(request)).get("realm_id") or state.options.realm_id)
@@ -115,6 +124,7 @@ ROUTES = [
     Route("/_emulator/state", get_state, methods=["GET"]),
     Route("/_emulator/reset", reset, methods=["POST"]),
     Route("/_emulator/faults", faults, methods=["GET", "POST"]),
+    Route("/_emulator/faults/counts", fault_counts, methods=["GET", "POST"]),
     Route("/_emulator/seed", seed_realm, methods=["POST"]),
     Route("/_emulator/clock", clock, methods=["POST"]),
     Route("/_emulator/connect", connect, methods=["POST"]),

@@ -2,6 +2,8 @@
 
 Each API request draws once from a seeded random generator, so a fault test with a fixed
 `seed` meets the same faults in the same order on every run (given the same requests).
+Every fault actually injected is counted by kind (`GET /_emulator/faults/counts`), so a fault
+suite can report what its client survived instead of what it asked for.
 """
 
 from __future__ import annotations
@@ -9,6 +11,7 @@ from __future__ import annotations
 import difflib
 import random
 import threading
+from collections import Counter
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass, fields
 from typing import Any
@@ -16,7 +19,11 @@ from typing import Any
 
 @dataclass
 class FaultSettings:
-    """Probabilities are per API request (0..1); `webhook_duplicates` is extra copies sent."""
+    """Probabilities are per API request (0..1), or per webhook delivery for `rate_webhook_delay`.
+
+    `webhook_duplicates` extra copies follow every delivery, plus a random 0 to
+    `webhook_duplicates_max` more; a delayed delivery waits `webhook_delay_seconds` first.
+    """
 
     rate_429: float = 0.0
     rate_5xx: float = 0.0
@@ -27,7 +34,10 @@ class FaultSettings:
     rate_expire: float = 0.0
     expire_tokens: bool = False
     webhook_duplicates: int = 0
+    webhook_duplicates_max: int = 0
     webhook_reorder: bool = False
+    rate_webhook_delay: float = 0.0
+    webhook_delay_seconds: float = 0.0
     seed: int | None = None
 
     @classmethod
@@ -41,11 +51,15 @@ class FaultSettings:
             raise ValueError(f"unknown fault setting(s): {', '.join(hints)}")
         settings = cls(**{name: _typed(cls, name, value)
                           for name, value in dict(values or {}).items()})
-        for name in ("rate_429", "rate_5xx", "rate_slow", "rate_drop", "rate_expire"):
+        for name in ("rate_429", "rate_5xx", "rate_slow", "rate_drop", "rate_expire",
+                     "rate_webhook_delay"):
             if not 0.0 <= float(getattr(settings, name)) <= 1.0:
                 raise ValueError(f"{name} must be between 0 and 1")
-        if not 0 <= int(settings.webhook_duplicates) <= 10:
-            raise ValueError("webhook_duplicates must be between 0 and 10")
+        for name in ("webhook_duplicates", "webhook_duplicates_max"):
+            if not 0 <= int(getattr(settings, name)) <= 10:
+                raise ValueError(f"{name} must be between 0 and 10")
+        if float(settings.webhook_delay_seconds) < 0:
+            raise ValueError("webhook_delay_seconds must not be negative")
         return settings
 
 
@@ -74,6 +88,7 @@ class Decision:
 class FaultInjector:
     def __init__(self, initial: Mapping[str, Any] | None = None):
         self._lock = threading.Lock()
+        self.counts: Counter[str] = Counter()
         self.configure(initial)
 
     def configure(self, values: Mapping[str, Any] | None) -> FaultSettings:
@@ -86,6 +101,20 @@ class FaultInjector:
 
     def describe(self) -> dict[str, Any]:
         return asdict(self.settings)
+
+    def count(self, kind: str, n: int = 1) -> None:
+        """Record `n` injected faults of `kind` (counts survive `configure`, not `reset`)."""
+        if n:
+            with self._lock:
+                self.counts[kind] += n
+
+    def counted(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.counts)
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts.clear()
 
     def decide(self) -> Decision:
         s = self.settings
@@ -100,8 +129,34 @@ class FaultInjector:
         elif draws[2] < s.rate_drop:
             kind = "drop"
         slow = s.slow_seconds if draws[3] < s.rate_slow else 0.0
-        return Decision(kind, slow, draws[4] < s.rate_expire, status)
+        decision = Decision(kind, slow, draws[4] < s.rate_expire, status)
+        self._count(decision)
+        return decision
+
+    def _count(self, decision: Decision) -> None:
+        """Count what the request will meet: an expired token ends it before anything else."""
+        if decision.expire_token:
+            self.count("expired_token")
+            return
+        if decision.slow:
+            self.count("slow")
+        if decision.kind is not None:
+            self.count(decision.kind)
 
     def choice(self, options: list[Any]) -> Any:
         with self._lock:
             return self.rng.choice(options)
+
+    def extra_copies(self) -> int:
+        """How many duplicate copies to send after one delivery."""
+        s = self.settings
+        with self._lock:
+            spread = self.rng.randint(0, int(s.webhook_duplicates_max))
+        return int(s.webhook_duplicates) + spread
+
+    def webhook_delay(self) -> float:
+        """Seconds to hold one delivery back before its first attempt (usually 0)."""
+        s = self.settings
+        with self._lock:
+            held = self.rng.random() < s.rate_webhook_delay
+        return float(s.webhook_delay_seconds) if held else 0.0

@@ -84,6 +84,7 @@ class EmulatorState:
             self.limits = RealmLimits(self.options)
             self.oauth = OAuthServer(self.options, self.clock)
             self.faults.configure({})
+            self.faults.reset_counts()
             self.webhooks.reset()
             self.requests.clear()
             self.persist()
@@ -94,6 +95,7 @@ class EmulatorState:
             return {"realms": {rid: self._realm_snapshot(realm)
                                for rid, realm in self.realms.items()},
                     "oauth": dict(self.oauth.stats), "faults": self.faults.describe(),
+                    "fault_counts": self.faults.counted(),
                     "limits": self.limits.describe(), "requests": dict(self.requests),
                     "webhooks": {"url": self.webhooks.url, "format": self.webhooks.format,
                                  "deliveries": [d.describe()

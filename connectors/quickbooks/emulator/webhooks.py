@@ -5,7 +5,8 @@ with `intuit-signature` = base64(HMAC-SHA256(verifier token, raw body)) and deli
 order by one worker thread: while a delivery is being retried, later ones wait (Intuit
 holds later events back the same way). Only HTTP 200 acknowledges a delivery. Retry delays
 follow the documented schedule, multiplied by `webhook_retry_scale` so tests can run it in
-milliseconds. Fault settings add duplicate copies and out-of-order delivery.
+milliseconds. Fault settings add duplicate copies, out-of-order delivery and deliveries held
+back (so a poll can see a change before its webhook arrives); each is counted as a fault.
 """
 
 from __future__ import annotations
@@ -166,6 +167,8 @@ class WebhookDispatcher:
             if not self._outbox:
                 return None
             self._busy = True
+            if reorder and len(self._outbox) > 1:
+                self.faults.count("webhook_reordered")
             return self._outbox.pop() if reorder else self._outbox.popleft()
 
     def _package(self, reorder: bool) -> None:
@@ -186,15 +189,21 @@ class WebhookDispatcher:
                     self._outbox.append(delivery)
 
     def _deliver(self, client: httpx.Client, delivery: Delivery) -> None:
+        held = self.faults.webhook_delay()
+        if held:
+            self.faults.count("webhook_delayed")
+            if self._stop.wait(held):
+                return
         for attempt in range(self.max_attempts):
             delay = RETRY_SCHEDULE[min(attempt, len(RETRY_SCHEDULE) - 1)] * self.retry_scale
             if self._stop.wait(delay):
                 return
             if self._post(client, delivery):
                 delivery.delivered = True
-                for _ in range(int(self.faults.settings.webhook_duplicates)):
+                for _ in range(self.faults.extra_copies()):
                     self._post(client, delivery)
                     delivery.copies += 1
+                    self.faults.count("webhook_duplicate")
                 return
 
     def _post(self, client: httpx.Client, delivery: Delivery) -> bool:
