@@ -130,6 +130,7 @@ class Dispatcher:
         status, body, save = 200, {}, True
         try:
             if "slow" in faults:
+                self.emulator.faults.count("slow")
                 await asyncio.sleep(faults["slow"].delay)
             status, body = 200, self._execute(request, rid, params, key)
         except StripeError as exc:

@@ -1,6 +1,7 @@
 """Switchable faults and Stripe's rate limits, for testing how clients cope.
 
-Fault kinds, each optionally limited to a method, a path prefix and a number of requests:
+Fault kinds, each optionally limited to a method, a path prefix, a number of requests and a
+`rate` (the chance, 0..1, that a matching request meets it):
 
     error  answer with `status` (default 500) and an error body (`error` overrides its
            type/code/message; `headers` adds e.g. `Stripe-Should-Retry`), without executing
@@ -10,13 +11,17 @@ Fault kinds, each optionally limited to a method, a path prefix and a number of 
 
 Rate limits, when on: 25 requests/s in test mode, 100/s live, 20/s for search (which also
 count towards the global limit), answered with 429 `rate_limit`.
+
+Every fault a request actually meets is counted (`GET /_emulator/faults/counts`, keyed
+`error_<status>`, `slow`, `drop`), so a fault suite can report what its client survived.
 """
 
 from __future__ import annotations
 
+import random
 import threading
 import time
-from collections import deque
+from collections import Counter, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +38,7 @@ class Fault:
     method: str | None = None
     path: str | None = None
     times: int | None = None
+    rate: float = 1.0
     error: dict[str, Any] = field(default_factory=dict)
     headers: dict[str, str] = field(default_factory=dict)
 
@@ -42,11 +48,19 @@ class Fault:
         if unknown or data.get("kind") not in KINDS:
             raise ValueError(f"bad fault {data!r}: kind must be one of {KINDS}, "
                              f"fields {sorted(cls.__dataclass_fields__)}")
-        return cls(**data)
+        fault = cls(**data)
+        if not 0.0 <= float(fault.rate) <= 1.0:
+            raise ValueError(f"bad fault {data!r}: rate must be between 0 and 1")
+        return fault
 
     def matches(self, method: str, path: str) -> bool:
         return ((self.method is None or self.method.upper() == method)
                 and (self.path is None or path.startswith(self.path)))
+
+    @property
+    def label(self) -> str:
+        """The counter this fault adds to when it fires."""
+        return f"error_{self.status}" if self.kind == "error" else self.kind
 
     def as_error(self) -> StripeError:
         message = self.error.get("message", "An unexpected error occurred (emulated fault).")
@@ -55,11 +69,13 @@ class Fault:
 
 
 class FaultBook:
-    """The faults currently switched on; each match uses up one of a fault's `times`."""
+    """The faults currently switched on; each one that fires uses up one of its `times`."""
 
-    def __init__(self) -> None:
+    def __init__(self, seed: int | None = None) -> None:
         self._faults: list[Fault] = []
         self._lock = threading.Lock()
+        self._random = random.Random(seed)
+        self.counts: Counter[str] = Counter()
 
     def set(self, faults: list[Fault]) -> None:
         with self._lock:
@@ -73,14 +89,30 @@ class FaultBook:
         with self._lock:
             return [vars(f).copy() for f in self._faults]
 
+    def counted(self) -> dict[str, int]:
+        with self._lock:
+            return dict(self.counts)
+
+    def count(self, label: str) -> None:
+        with self._lock:
+            self.counts[label] += 1
+
+    def reset_counts(self) -> None:
+        with self._lock:
+            self.counts.clear()
+
     def take(self, method: str, path: str) -> list[Fault]:
-        """The faults that apply to this request (at most one of each kind)."""
+        """The faults that fire for this request (at most one of each kind), counted."""
         taken: dict[str, Fault] = {}
         with self._lock:
             for fault in self._faults:
                 if fault.kind in taken or not fault.matches(method, path):
                     continue
+                if fault.rate < 1.0 and self._random.random() >= fault.rate:
+                    continue
                 taken[fault.kind] = fault
+                if fault.kind != "slow":  # counted by `count` when the wait really happens
+                    self.counts[fault.label] += 1
                 if fault.times is not None:
                     fault.times -= 1
             self._faults = [f for f in self._faults if f.times is None or f.times > 0]

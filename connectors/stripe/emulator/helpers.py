@@ -11,10 +11,12 @@ raises on its own do.
     POST /_emulator/disputes/{id}/close        {"outcome": "won" | "lost"}
     POST /_emulator/webhook_endpoints          {"url", "secret"?, "enabled_events"?}
     POST /_emulator/webhook_endpoints/{id}/roll_secret   {"old_valid_for"?: seconds}
-    POST /_emulator/webhooks/chaos             {"duplicate"?, "reorder"?}
+    POST /_emulator/webhooks/chaos             {"duplicate"?, "reorder"?, "delay"?,
+                                                "delay_rate"?}
     POST /_emulator/webhooks/flush             {"timeout"?}
     GET  /_emulator/webhooks/deliveries
     POST|GET|DELETE /_emulator/faults          {"faults": [...], "rate_limits"?: bool|{...}}
+    GET|POST /_emulator/faults/counts          faults injected so far (POST: and restart at 0)
     POST /_emulator/clock                      {"advance": seconds}
     GET|DELETE /_emulator/requests
     POST /_emulator/reset, POST /_emulator/seed
@@ -88,9 +90,29 @@ def _roll(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> An
 
 
 def _chaos(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
-    emu.webhooks.chaos.duplicate = bool(body.get("duplicate", False))
-    emu.webhooks.chaos.reorder = bool(body.get("reorder", False))
-    return vars(emu.webhooks.chaos)
+    try:
+        delay, rate = float(body.get("delay", 0)), float(body.get("delay_rate", 0))
+    except (TypeError, ValueError):
+        raise StripeError(400, "delay and delay_rate must be numbers") from None
+    if delay < 0 or not 0 <= rate <= 1:
+        raise StripeError(400, "delay must not be negative; delay_rate is between 0 and 1")
+    chaos = emu.webhooks.chaos
+    chaos.duplicate = bool(body.get("duplicate", False))
+    chaos.reorder = bool(body.get("reorder", False))
+    chaos.delay, chaos.delay_rate = delay, rate
+    return vars(chaos)
+
+
+def _fault_counts(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
+    """Faults injected so far, by kind, API and webhooks together; then start again at 0."""
+    counts = _counted(emu)
+    emu.faults.reset_counts()
+    emu.webhooks.reset_counts()
+    return {"counts": counts}
+
+
+def _counted(emu: StripeEmulator) -> dict[str, int]:
+    return {**emu.faults.counted(), **emu.webhooks.counted()}
 
 
 def _faults(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
@@ -175,6 +197,7 @@ def routes(emu: StripeEmulator) -> list[Route]:
         ("/_emulator/webhooks/chaos", "POST", _chaos),
         ("/_emulator/faults", "POST", _faults),
         ("/_emulator/faults", "DELETE", _clear_faults),
+        ("/_emulator/faults/counts", "POST", _fault_counts),
         ("/_emulator/clock", "POST", _clock),
         ("/_emulator/seed", "POST", _seed),
         ("/_emulator/reset", "POST", _reset),
@@ -188,6 +211,8 @@ def routes(emu: StripeEmulator) -> list[Route]:
               _reader(emu, lambda e: {"deliveries": list(e.webhooks.attempts)}),
               methods=["GET"]),
         Route("/_emulator/faults", _reader(emu, lambda e: {"faults": e.faults.describe()}),
+              methods=["GET"]),
+        Route("/_emulator/faults/counts", _reader(emu, lambda e: {"counts": _counted(e)}),
               methods=["GET"]),
         Route("/_emulator/requests",
               _reader(emu, lambda e: {"requests": list(e.state.requests)}), methods=["GET"]),

@@ -25,7 +25,7 @@ class StripeEmulator:
         self.state = EmulatorState(options)
         self.webhooks = WebhookHub(self.state)
         self.idempotency = IdempotencyStore()
-        self.faults = FaultBook()
+        self.faults = FaultBook(options.random_seed)
         self.rate_limits = RateLimits(options.rate_limits, options.livemode)
         loaded = self.state.load_file()
         if options.seed and not loaded:
@@ -46,6 +46,7 @@ class StripeEmulator:
             self.state.clear()
             self.idempotency.clear()
             self.faults.set([])
+            self.faults.reset_counts()
             self.rate_limits.configure(self.options.rate_limits)
             self.state.save()
 

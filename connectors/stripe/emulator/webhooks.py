@@ -3,8 +3,9 @@
 Each event goes to every enabled endpoint whose `enabled_events` match it. A background
 thread POSTs the event JSON with a `Stripe-Signature` header; anything but a 2xx answer (or
 no answer) is retried after the configured delays, as Stripe retries over hours. On demand
-(`chaos`) each delivery is sent one to three times, and deliveries waiting together are
-shuffled, because Stripe promises neither exactly-once nor ordered delivery.
+(`chaos`) each delivery is sent one to three times, deliveries waiting together are
+shuffled, and a share of them is held back for `delay` seconds, because Stripe promises
+neither exactly-once, nor ordered, nor prompt delivery. Each of these is counted.
 
 The thread never holds the state lock while it waits for a receiver, so a receiver may call
 the emulator's API from its webhook handler.
@@ -18,6 +19,7 @@ import json
 import secrets
 import threading
 import time
+from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -33,6 +35,8 @@ REORDER_WINDOW = 0.05
 class Chaos:
     duplicate: bool = False
     reorder: bool = False
+    delay: float = 0.0        # seconds a held-back delivery waits
+    delay_rate: float = 0.0   # the share of deliveries held back
 
 
 @dataclass(order=True)
@@ -55,6 +59,7 @@ class WebhookHub:
         self.state = state
         self.chaos = Chaos()
         self.attempts: list[dict[str, Any]] = []
+        self.counts: Counter[str] = Counter()
         self._queue: list[Delivery] = []
         self._seq = itertools.count()
         self._cond = threading.Condition()
@@ -96,8 +101,29 @@ class WebhookHub:
             event["pending_webhooks"] += 1
             copies = self.state.random.randint(1, 3) if self.chaos.duplicate else 1
             for _ in range(copies):
-                self._push(Delivery(time.monotonic(), next(self._seq), event["id"],
-                                    endpoint["id"]))
+                self._push(Delivery(time.monotonic() + self._held_back(), next(self._seq),
+                                    event["id"], endpoint["id"]))
+            self._count("webhook_duplicate", copies - 1)
+
+    def _held_back(self) -> float:
+        """0, or `chaos.delay` seconds for the share `chaos.delay_rate` of deliveries."""
+        if self.chaos.delay <= 0 or self.state.random.random() >= self.chaos.delay_rate:
+            return 0.0
+        self._count("webhook_delayed")
+        return self.chaos.delay
+
+    def _count(self, kind: str, n: int = 1) -> None:
+        if n:
+            with self._cond:
+                self.counts[kind] += n
+
+    def counted(self) -> dict[str, int]:
+        with self._cond:
+            return dict(self.counts)
+
+    def reset_counts(self) -> None:
+        with self._cond:
+            self.counts.clear()
 
     def _push(self, delivery: Delivery) -> None:
         with self._cond:
@@ -126,6 +152,7 @@ class WebhookHub:
             self._queue.clear()
             self.attempts.clear()
             self._succeeded.clear()
+            self.counts.clear()
             self.chaos = Chaos()
 
     def wait_idle(self, timeout: float = 10.0) -> bool:
@@ -173,8 +200,9 @@ class WebhookHub:
             batch = []
             while self._queue and self._queue[0].due <= now:
                 batch.append(heapq.heappop(self._queue))
-            if self.chaos.reorder:
+            if self.chaos.reorder and len(batch) > 1:
                 self.state.random.shuffle(batch)
+                self.counts["webhook_reordered"] += 1
             self._busy += len(batch)
             return batch
 
