@@ -54,11 +54,25 @@ def new_item(state: EmulatorState, params: Params, inv: dict[str, Any] | None,
     return item
 
 
-def _currency(params: Params, inv: dict[str, Any] | None) -> str:
-    currency = params.str("currency")
+# ISO 4217 codes that name no spendable currency (test, "no currency", metals, bond-market
+# units, special drawing rights): Stripe has no account that can take them.
+NOT_CURRENCIES = frozenset({"xts", "xxx", "xau", "xag", "xpt", "xpd", "xba", "xbb", "xbc",
+                            "xbd", "xdr", "xsu", "xua"})
+
+
+def check_currency(currency: str | None) -> str | None:
+    """Refuse what Stripe refuses: upper-case codes and codes no account can hold."""
     if currency is not None and currency != currency.lower():
         raise invalid(f"Invalid currency: {currency}. Currency codes are lower case.",
                       param="currency")
+    if currency in NOT_CURRENCIES:
+        raise invalid(f"Invalid currency: {currency}. Stripe does not support this "
+                      "currency.", param="currency")
+    return currency
+
+
+def _currency(params: Params, inv: dict[str, Any] | None) -> str:
+    currency = check_currency(params.str("currency"))
     if inv is None:
         if currency is None:
             raise invalid("Missing required param: currency.", param="currency",

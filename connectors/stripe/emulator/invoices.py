@@ -16,6 +16,7 @@ from ml_connector.connectors.stripe.emulator.errors import StripeError, bad_stat
 from ml_connector.connectors.stripe.emulator.events import changed, emit
 from ml_connector.connectors.stripe.emulator.invoice_items import (
     attach,
+    check_currency,
     editable_invoice,
     new_item,
     remove_item,
@@ -57,7 +58,7 @@ def _apply_draft_fields(state: EmulatorState, inv: dict[str, Any], params: Param
     inv["collection_method"] = params.enum(
         "collection_method", ("charge_automatically", "send_invoice"), inv["collection_method"])
     if params.has("currency"):
-        inv["currency"] = params.str("currency")
+        inv["currency"] = check_currency(params.str("currency"))
     for name in ("due_date", "automatically_finalizes_at"):
         if params.has(name):
             inv[name] = params.int(name)
