@@ -14,6 +14,8 @@ from starlette.responses import Response
 from starlette.routing import Route
 
 from ml_connector.connectors.quickbooks.emulator import jsonio
+from ml_connector.connectors.quickbooks.emulator.bulk import BulkSpec, bulk_seed
+from ml_connector.connectors.quickbooks.emulator.errors import QboFault
 from ml_connector.connectors.quickbooks.emulator.jsonio import QboJSONResponse
 from ml_connector.connectors.quickbooks.emulator.seed import seed
 from ml_connector.connectors.quickbooks.emulator.state import EmulatorState
@@ -75,6 +77,22 @@ async def seed_realm(request: Request) -> Response:
     return QboJSONResponse({"seeded": realm_id})
 
 
+async def bulk(request: Request) -> Response:
+    """N customers with invoices in one call (benchmarks): see `bulk.py`."""
+    state = _state(request)
+    body = await _body(request)
+    try:
+        spec = BulkSpec.from_mapping(body)
+    except (TypeError, ValueError) as exc:
+        return _error(str(exc))
+    realm_id = str(body.get("realm_id") or state.options.realm_id)
+    try:
+        made = await asyncio.to_thread(bulk_seed, state, realm_id, spec)
+    except QboFault as fault:
+        return QboJSONResponse({"Fault": fault.fault()}, status_code=fault.status)
+    return QboJSONResponse(made)
+
+
 async def clock(request: Request) -> Response:
     state = _state(request)
     try:
@@ -126,6 +144,7 @@ ROUTES = [
     Route("/_emulator/faults", faults, methods=["GET", "POST"]),
     Route("/_emulator/faults/counts", fault_counts, methods=["GET", "POST"]),
     Route("/_emulator/seed", seed_realm, methods=["POST"]),
+    Route("/_emulator/bulk", bulk, methods=["POST"]),
     Route("/_emulator/clock", clock, methods=["POST"]),
     Route("/_emulator/connect", connect, methods=["POST"]),
     Route("/_emulator/webhooks", webhooks, methods=["POST"]),
