@@ -220,3 +220,25 @@ def test_stripe_refuses_a_negative_delay() -> None:
         reply = client.post("/_emulator/webhooks/chaos", json={"delay": -1})
         assert reply.status_code == 400
 
+
+
+# -- Requests that are not the client under test ------------------------------------------------
+
+EXEMPT = {"X-Emulator-Faults": "off"}
+
+
+def test_qbo_never_faults_a_request_marked_exempt() -> None:
+    with qbo(faults={"rate_5xx": 1.0}) as (url, client):
+        marked = client.post("/customer", params={"minorversion": "75"}, headers=EXEMPT,
+                             json={"DisplayName": "Bookkeeper"})
+        assert marked.status_code == 200
+        assert customer(client, "Connector").status_code in (500, 503)
+        assert qbo_counts(url) == {"5xx": 1}
+
+
+def test_stripe_never_faults_a_request_marked_exempt() -> None:
+    with stripe() as client:
+        client.post("/_emulator/faults", json={"faults": [{"kind": "error", "status": 500}]})
+        assert client.get("/v1/customers", headers=EXEMPT).status_code == 200
+        assert client.get("/v1/customers").status_code == 500
+        assert stripe_counts(client) == {"error_500": 1}

@@ -2,7 +2,9 @@
 
 Order of checks per request, as a client experiences QBO: bearer token (401), published
 limits (429 / 3001), injected faults (429, 5xx, slow, dropped), a repeated `requestid`
-(the saved answer), then the operation itself.
+(the saved answer), then the operation itself. A request carrying `X-Emulator-Faults: off`
+meets no injected fault: a fault test's own reads, and the people it plays, are not the
+client under test.
 """
 
 from __future__ import annotations
@@ -35,6 +37,7 @@ from ml_connector.connectors.quickbooks.emulator.writes import write
 
 MAX_REQUEST_ID = 50
 MAX_BATCH_REQUEST_ID = 36
+NO_FAULTS_HEADER = "x-emulator-faults"
 
 
 async def handle(request: Request) -> Response:
@@ -45,7 +48,8 @@ async def handle(request: Request) -> Response:
         with state.lock:
             state.oauth.check_access(request.headers.get("authorization"), realm_id)
         with state.limits.admit(realm_id, batch=path == "batch"):
-            decision = state.faults.decide()
+            exempt = request.headers.get(NO_FAULTS_HEADER, "").lower() == "off"
+            decision = Decision() if exempt else state.faults.decide()
             await _before(state, decision, realm_id)
             body = await request.body()
             response = _answer(state, request, realm_id, path, body)

@@ -4,9 +4,10 @@
     ->  faults (slow)  ->  the handler, under the state lock  ->  save the idempotent answer
     ->  faults (drop)  ->  the JSON answer with `Request-Id` and `Stripe-Version`
 
-Errors anywhere become Stripe's error body. Every request is logged in `state.requests`
-(method, path, decoded parameters, the headers that matter) so tests can check what a
-client sent.
+A request carrying `X-Emulator-Faults: off` meets no injected fault (a fault test's own
+reads are not the client under test). Errors anywhere become Stripe's error body. Every
+request is logged in `state.requests` (method, path, decoded parameters, the headers that
+matter) so tests can check what a client sent.
 """
 
 from __future__ import annotations
@@ -32,6 +33,7 @@ from ml_connector.connectors.stripe.emulator.service import StripeEmulator
 from ml_connector.connectors.stripe.emulator.state import RequestInfo
 
 FORM = "application/x-www-form-urlencoded"
+NO_FAULTS_HEADER = "x-emulator-faults"
 log = logging.getLogger(__name__)
 
 
@@ -98,7 +100,9 @@ class Dispatcher:
 
     async def __call__(self, request: Request) -> Response:
         rid, method = request_id(), request.method
-        faults = {f.kind: f for f in self.emulator.faults.take(method, request.url.path)}
+        exempt = request.headers.get(NO_FAULTS_HEADER, "").lower() == "off"
+        faults = {} if exempt else {
+            f.kind: f for f in self.emulator.faults.take(method, request.url.path)}
         key = request.headers.get("idempotency-key") if method == "POST" else None
         status, body, extra = 500, {}, {}
         params: Params | None = None
