@@ -28,12 +28,14 @@ _TEXT_FIELDS = ("name", "email", "phone", "description", "business_name", "indiv
 WRITE_PARAMS = (*_TEXT_FIELDS, "address", "shipping", "metadata", "preferred_locales",
                 "invoice_prefix", "invoice_settings", "tax_exempt", "balance")
 SEARCH_FIELDS = ("email", "name", "phone", "metadata", "created")
+# maxLength of these parameters in Stripe's API description (spec3, POST /v1/customers).
+MAX_LENGTH = {"name": 256, "email": 512, "phone": 20, "description": 5000}
 
 
 def _apply(cust: dict[str, Any], params: Params) -> None:
     for name in _TEXT_FIELDS:
         if params.has(name):
-            cust[name] = params.nullable_str(name)
+            cust[name] = _limited(name, params.nullable_str(name))
     if cust["email"] and not _EMAIL.match(cust["email"]):
         raise invalid(f"Invalid email address: {cust['email']}", param="email",
                       code="email_invalid")
@@ -52,6 +54,14 @@ def _apply(cust: dict[str, Any], params: Params) -> None:
         cust["tax_exempt"] = params.enum("tax_exempt", ("none", "exempt", "reverse"))
     if params.has("balance"):
         cust["balance"] = params.int("balance")
+
+
+def _limited(name: str, value: str | None) -> str | None:
+    limit = MAX_LENGTH.get(name)
+    if value is not None and limit is not None and len(value) > limit:
+        raise invalid(f"Invalid string: {value[:12]}...; must be at most {limit} characters",
+                      param=name)
+    return value
 
 
 def _shipping(value: dict[str, Any] | None) -> dict[str, Any] | None:
