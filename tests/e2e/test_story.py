@@ -41,8 +41,11 @@ def play(folder: Path, mode: str) -> dict[str, Any]:
 
 
 @pytest.mark.parametrize("mode", ["webhooks", "polling"])
-def test_the_whole_story_keeps_both_systems_in_step(tmp_path: Path, mode: str) -> None:
+def test_the_whole_story_keeps_both_systems_in_step(
+        tmp_path: Path, mode: str, stripe_requests_follow_the_contract: list[Any]) -> None:
     result = play(tmp_path, mode)
+    # Every Stripe request of the run is checked against Stripe's API description afterwards.
+    assert sum(r.url.path.startswith("/v1/") for r in stripe_requests_follow_the_contract) > 50
     assert result["problems"] == []
     assert result["mismatches"] == []
     log, state = result["log"], result["state"]

@@ -10,16 +10,11 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterator
 from contextlib import AbstractContextManager
-from typing import Any
 
 import httpx
 import pytest
-from stripe_contract.requests import check_request
-from stripe_contract.shapes import check_resource
-from stripe_contract.walk import resources_in
+from stripe_contract.recorder import record_and_check
 from stripe_flows import RunningEmulator, running_emulator
-
-from ml_connector.engine.http.client import ApiClient
 
 
 @pytest.fixture
@@ -52,32 +47,4 @@ def stripe_requests_follow_the_contract(monkeypatch: pytest.MonkeyPatch
     """Every request the connector sends in a test is checked against Stripe's API
     description (the `stripe` package's params types and the 2023 spec) afterwards, and every
     object in the answers it reads against the package's classes."""
-    sent: list[httpx.Request] = []
-    answers: list[httpx.Response] = []
-    original = ApiClient._send
-
-    def recording(self: ApiClient, request: httpx.Request, started: float) -> httpx.Response:
-        sent.append(request)
-        response = original(self, request, started)
-        answers.append(response)
-        return response
-
-    monkeypatch.setattr(ApiClient, "_send", recording)
-    yield sent
-    problems = [problem for request in sent if request.url.path.startswith("/v1/")
-                for problem in check_request(request.method, request.url.path,
-                                             request.url.query.decode(),
-                                             request.content.decode())]
-    assert problems == [], "requests Stripe would not accept as sent"
-    shapes = sorted({problem for response in answers for obj in _objects(response)
-                     for problem in check_resource(obj)})
-    assert shapes == [], "objects the connector read that the stripe package would not"
-
-
-def _objects(response: httpx.Response) -> list[dict[str, Any]]:
-    if not response.request.url.path.startswith("/v1/") or response.status_code >= 400:
-        return []
-    try:
-        return list(resources_in(response.json()))
-    except ValueError:
-        return []
+    yield from record_and_check(monkeypatch)
