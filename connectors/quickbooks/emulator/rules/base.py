@@ -59,6 +59,13 @@ class EntityRules:
         """The object as a read returns it (computed read-only fields included)."""
         return stored.copy_data()
 
+    def peek(self, view: ReadView, stored: StoredEntity,
+             fields: frozenset[str]) -> Mapping[str, Any]:
+        """What `render` shows of `fields`, without copying: for filtering and sorting only,
+        never handed out. Rules that compute fields in `render` add those of `fields` here.
+        """
+        return stored.data
+
 
 class ReadView:
     """One request's view of a realm, memoising derived values (customer balances)."""

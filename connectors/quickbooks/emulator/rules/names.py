@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from ml_connector.connectors.quickbooks.emulator import errors
@@ -25,6 +26,7 @@ ADDRESS_LIMITS = {"Line1": 500, "Line2": 500, "Line3": 500, "Line4": 500, "Line5
                   "City": 255, "CountrySubDivisionCode": 255, "PostalCode": 30,
                   "Country": 255}
 MAX_JOB_LEVEL = 4
+BALANCE_FIELDS = ("Balance", "BalanceWithJobs")
 
 
 def ensure_unique_name(ledger: Ledger, entity: str, field: str, name: str,
@@ -122,11 +124,19 @@ class CustomerRules(EntityRules):
                                        f"{data['DisplayName']}")
 
     def render(self, view: ReadView, stored: StoredEntity) -> dict[str, Any]:
-        data = stored.copy_data()
+        return {**stored.copy_data(), **self._balances(view, stored)}
+
+    def peek(self, view: ReadView, stored: StoredEntity,
+             fields: frozenset[str]) -> Mapping[str, Any]:
+        if fields.isdisjoint(BALANCE_FIELDS):
+            return stored.data
+        return {**stored.data, **self._balances(view, stored)}
+
+    @staticmethod
+    def _balances(view: ReadView, stored: StoredEntity) -> dict[str, Any]:
         balance = view.customer_balances().get(stored.id)
-        data["Balance"] = balance.own if balance else 0
-        data["BalanceWithJobs"] = balance.with_jobs if balance else 0
-        return data
+        return {"Balance": balance.own if balance else 0,
+                "BalanceWithJobs": balance.with_jobs if balance else 0}
 
 
 ACCOUNT_CLASSES = {
