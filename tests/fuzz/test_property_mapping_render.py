@@ -72,9 +72,13 @@ def test_a_value_without_template_syntax_is_kept_as_written(value: Any) -> None:
     assert same(rendered(compiled({"field": value}), {})["field"], value)
 
 
+# The pipeline's own text around the expression is Jinja template text, whose line breaks
+# Jinja normalises (and drops at the very end); the record's text, the point here, is free.
+around = st.text(st.characters(exclude_characters="{}\r\n"), max_size=5)
+
+
 @PROPERTY
-@given(inserted=tricky_text, before=st.text(max_size=5).filter(lambda t: "{" not in t),
-       after=st.text(max_size=5).filter(lambda t: "{" not in t and "}" not in t))
+@given(inserted=tricky_text, before=around, after=around)
 def test_record_text_is_inserted_verbatim_never_run_as_a_template(
         inserted: str, before: str, after: str) -> None:
     node = compiled({"mixed": f"{before}{{{{ record.text }}}}{after}",
