@@ -123,7 +123,13 @@ def delete_customer(call: Call) -> dict[str, Any]:
 def list_customers(call: Call) -> dict[str, Any]:
     params = call.params
     email, bounds = params.str("email"), created_filter(params)
-    items = [c for c in call.state.newest_first("customer")
+    state = call.state
+    pool = state.newest_first("customer")
+    if email is not None:  # the customers that ever had this e-mail, not every customer
+        live = state.objects["customer"]
+        pool = [live[i] for i in reversed(state.search["customer"].ids_with("email", email))
+                if i in live]
+    items = [c for c in pool
              if (email is None or c["email"] == email) and in_range(c["created"], bounds)]
     return list_page(items, params, "/v1/customers", "customer")
 
@@ -136,7 +142,8 @@ def search(state: EmulatorState, kind: str, params: Params, fields: tuple[str, .
            url: str) -> dict[str, Any]:
     """Run a search query over what the lagging index shows right now."""
     matches = parse_query(params.str("query", required=True), fields)
-    found = [obj for obj in state.search[kind].visible(state.clock.exact()) if matches(obj)]
+    found = [obj for obj in state.search[kind].visible(state.clock.exact(), matches)
+             if matches(obj)]
     current = [state.objects[kind][o["id"]] for o in found if o["id"] in state.objects[kind]]
     return search_page(current, params, url)
 
