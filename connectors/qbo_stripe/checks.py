@@ -130,16 +130,15 @@ def _stripe_payments_booked_in_qbo(sandbox: Sandbox) -> Counter[str]:
 
 
 def _payment_problems(sandbox: Sandbox) -> list[str]:
+    """Every Stripe payment of a QBO invoice (through a Stripe invoice or not) booked once."""
     payments = Counter(p.get("PaymentRefNum") for p in qbo_all(sandbox, "Payment"))
-    problems = []
-    for paid in stripe_all(sandbox, "/v1/invoice_payments", {"status": "paid"}):
-        if paid["payment"]["type"] != "payment_intent":
-            continue
-        ref = paid["payment"]["payment_intent"][-21:]
-        if payments[ref] != 1:
-            problems.append(f"Stripe payment {paid['payment']['payment_intent']} is booked "
-                            f"{payments[ref]} times in QBO")
-    return problems
+    intents = {paid["payment"]["payment_intent"]
+               for paid in stripe_all(sandbox, "/v1/invoice_payments", {"status": "paid"})
+               if paid["payment"]["type"] == "payment_intent"}
+    intents |= {pi["id"] for pi in stripe_all(sandbox, "/v1/payment_intents")
+                if pi["status"] == "succeeded" and pi["metadata"].get("qbo_invoice_id")}
+    return [f"Stripe payment {intent} is booked {payments[intent[-21:]]} times in QBO"
+            for intent in sorted(intents) if payments[intent[-21:]] != 1]
 
 
 def _refund_and_dispute_problems(sandbox: Sandbox) -> list[str]:

@@ -109,6 +109,13 @@ class Sandbox:
         reply.raise_for_status()
         return reply.json()
 
+    def stripe_post(self, path: str, form: dict[str, Any]) -> Any:
+        """A form-encoded Stripe call, as a customer's checkout page would make it."""
+        reply = httpx.post(f"{self.stripe_url}{path}", data=form, auth=(STRIPE_KEY, ""),
+                           timeout=30)
+        reply.raise_for_status()
+        return reply.json()
+
     def qbo_query(self, statement: str) -> list[dict[str, Any]]:
         """Rows of a QBO query, read with a token of the emulator's own (not the project's)."""
         token = self.qbo_admin("connect", {"realm_id": QBO_REALM})["access_token"]

@@ -33,6 +33,7 @@ class StoryLog:
     voided_qbo_invoices: list[str] = field(default_factory=list)
     paid_in_quickbooks: list[str] = field(default_factory=list)  # QBO invoice ids
     edited_after_finalize: list[str] = field(default_factory=list)
+    paid_by_link: list[str] = field(default_factory=list)      # PaymentIntent ids
 
     def note(self, text: str) -> None:
         self.steps.append(text)
@@ -49,7 +50,8 @@ class Story:
 
     def play(self) -> StoryLog:
         for step in (self.new_customer_and_invoice, self.edit_an_invoice_after_it_was_sent,
-                     self.customers_pay_online, self.a_cheque_arrives_in_quickbooks,
+                     self.customers_pay_online, self.a_payment_outside_any_invoice,
+                     self.a_cheque_arrives_in_quickbooks,
                      self.an_invoice_is_voided, self.a_refund, self.disputes):
             step()
             self.settle()
@@ -111,6 +113,17 @@ class Story:
         self.sandbox.stripe_admin(f"invoices/{partial['id']}/pay", {"amount": part})
         self.log.paid_in_part.append((partial["id"], part))
         self._say(f"{len(full)} customers pay their invoices online, one pays half")
+
+    def a_payment_outside_any_invoice(self) -> None:
+        """A customer pays through a payment link whose metadata names the QBO invoice."""
+        qbo_invoice = self._qbo_invoice_for("Dana O'Neil-Ramírez")
+        invoice = self._stripe_invoice_for("Dana O'Neil-Ramírez")
+        intent = self.sandbox.stripe_post("/v1/payment_intents", {
+            "amount": invoice["amount_remaining"], "currency": invoice["currency"],
+            "customer": invoice["customer"], "metadata[qbo_invoice_id]": qbo_invoice.id,
+            "payment_method": "pm_card_visa", "confirm": "true"})
+        self.log.paid_by_link.append(intent["id"])
+        self._say("one customer pays through a payment link that names the invoice")
 
     def a_refund(self) -> None:
         charge = self._charge_of(self._stripe_invoice_for("O'Brien Plumbing"))

@@ -1,8 +1,9 @@
 """Reading Stripe objects as engine records: by id, by match field, all of them.
 
-Reads ask for the entity's expansions, and refunds and disputes gain a `related` object
-naming the invoice payment and invoice they undo (found through the PaymentIntent), so a
-pipeline can reach the QBO records without extra lookups of its own.
+Reads ask for the entity's expansions, and refunds, disputes and PaymentIntents gain a
+`related` object naming the invoice payment and invoice they undo or paid (found through the
+PaymentIntent), so a pipeline can reach the QBO records without extra lookups of its own,
+and can tell a payment made outside any invoice.
 """
 
 from __future__ import annotations
@@ -15,7 +16,7 @@ from ml_connector.connectors.stripe.spec import StripeEntity, entity
 from ml_connector.engine.errors import InvalidInput
 from ml_connector.engine.records import Record
 
-ENRICHED = frozenset({"refund", "dispute"})
+ENRICHED = frozenset({"refund", "dispute", "payment_intent"})
 MAX_EXPAND_DEPTH = 4  # Stripe expands at most four levels, `data.` of a list included
 
 
@@ -35,7 +36,8 @@ class Reader:
     def record(self, ent: StripeEntity, obj: dict[str, Any],
                request_ids: tuple[str, ...] = ()) -> Record:
         if ent.name in ENRICHED:
-            obj = {**obj, "related": self.related(obj.get("payment_intent"))}
+            intent = obj["id"] if ent.name == "payment_intent" else obj.get("payment_intent")
+            obj = {**obj, "related": self.related(intent)}
         return Record(ent.name, str(obj["id"]), obj, request_ids=request_ids)
 
     def related(self, payment_intent: Any) -> dict[str, str | None]:

@@ -100,7 +100,8 @@ ENTITIES: dict[str, StripeEntity] = {e.name: e for e in (
             ("payment_intent.succeeded", "payment_intent.payment_failed",
              "payment_intent.canceled"),
             match=("id", "customer"),
-            description="A payment attempt (invoice payments and direct payments)."),
+            description="A payment attempt (invoice payments and direct payments); `related` "
+                        "names the invoice it paid, if any."),
     _entity("balance_transaction", "/v1/balance_transactions", (),
             match=("id", "source"),
             description="Money movement on the Stripe balance: amount, fee, net."),

@@ -49,7 +49,7 @@ def test_the_whole_story_keeps_both_systems_in_step(
     assert result["problems"] == []
     assert result["mismatches"] == []
     log, state = result["log"], result["state"]
-    assert len(log.paid_in_full) == 4 and len(log.refunds) == 1
+    assert len(log.paid_in_full) == 4 and len(log.refunds) == 1 and len(log.paid_by_link) == 1
     assert sorted(log.disputes.values()) == ["lost", "won"]
     for qbo_id in log.voided_qbo_invoices:
         assert state["invoices"][qbo_id]["stripe"] is None          # voided in Stripe too
