@@ -141,12 +141,20 @@ class Invoices:
 
     def _replace_lines(self, invoice: dict[str, Any], lines: list[dict[str, Any]],
                        digest: str) -> None:
-        for line in self._lines(invoice):
-            item = (line.get("parent") or {}).get("invoice_item_details") or {}
-            if item.get("invoice_item"):
-                self._keep(self.api.delete(f"/v1/invoiceitems/{item['invoice_item']}"))
+        """Delete the draft's items, then add the wanted lines.
+
+        The keys of the new items name the items they replace: a replacement interrupted
+        half-way is redone from what the draft holds then, under new keys, because asking
+        again with the old keys would only replay items this attempt has just deleted.
+        """
+        items = [item["invoice_item"] for line in self._lines(invoice)
+                 if (item := (line.get("parent") or {}).get("invoice_item_details") or {})
+                 .get("invoice_item")]
+        for item_id in items:
+            self._keep(self.api.delete(f"/v1/invoiceitems/{item_id}"))
+        replacing = derived_key(digest, *items)
         for index, line in enumerate(lines):
-            self._add_line(invoice, line, f"{digest}:item:{index}")
+            self._add_line(invoice, line, f"{replacing}:item:{index}")
 
     def _lines(self, invoice: dict[str, Any]) -> list[dict[str, Any]]:
         embedded = invoice.get("lines") or {}
