@@ -66,7 +66,7 @@ class _Renderer:
         out: list[Any] = []
         for item in node.items:
             if isinstance(item, ForEachNode):
-                out.extend(self.for_each(item, context, f"{field}[{len(out)}]"))
+                out.extend(self.for_each(item, context, field, start=len(out)))
             else:
                 out.append(self.node(item, context, f"{field}[{len(out)}]"))
         return out
@@ -81,12 +81,14 @@ class _Renderer:
                     raise
         return out
 
-    def for_each(self, node: ForEachNode, context: Mapping[str, Any], field: str) -> list[Any]:
+    def for_each(self, node: ForEachNode, context: Mapping[str, Any], field: str,
+                 start: int = 0) -> list[Any]:
+        """One item per element; `start` numbers them after the items already in the list."""
         elements = self.evaluate(node.source, context, field)
         if isinstance(elements, str | bytes | Mapping) or not isinstance(elements, Iterable):
             raise self.error(node.source, field,
                              f"for_each needs a list, got {describe_type(elements)}")
-        return [self.node(node.item, {**context, node.var: element}, f"{field}[{i}]")
+        return [self.node(node.item, {**context, node.var: element}, f"{field}[{start + i}]")
                 for i, element in enumerate(elements)]
 
     def evaluate(self, expr: Expression, context: Mapping[str, Any], field: str) -> Any:

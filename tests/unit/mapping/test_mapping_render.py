@@ -263,3 +263,17 @@ def test_for_each_items_inside_a_literal_list_are_spliced_in_place() -> None:
                      pipeline="p", record_id="r1")
     assert payload == {"lines": [{"amount": 10}, {"amount": 20}, {"amount": -5},
                                  {"amount": 2, "description": "Tax"}]}
+
+
+def test_an_error_inside_a_spliced_for_each_names_the_item_in_the_whole_list() -> None:
+    node, problems = compile_yaml(
+        "mapping:\n"
+        " lines:\n"
+        "  - {amount: 1}\n"
+        "  - for_each: \"{{ record.items }}\"\n"
+        "    as: it\n"
+        "    item: {amount: \"{{ it.price }}\"}\n")
+    assert problems == []
+    with pytest.raises(RenderError) as caught:
+        render(node, {"record": {"items": [{"price": 2}, {}]}}, pipeline="p", record_id="r1")
+    assert caught.value.field == "lines[2].amount"
