@@ -270,10 +270,10 @@ def test_an_error_inside_a_spliced_for_each_names_the_item_in_the_whole_list() -
         "mapping:\n"
         " lines:\n"
         "  - {amount: 1}\n"
-        "  - for_each: \"{{ record.items }}\"\n"
+        "  - for_each: \"{{ record.things }}\"\n"
         "    as: it\n"
         "    item: {amount: \"{{ it.price }}\"}\n")
     assert problems == []
     with pytest.raises(RenderError) as caught:
-        render(node, {"record": {"items": [{"price": 2}, {}]}}, pipeline="p", record_id="r1")
+        render(node, {"record": {"things": [{"price": 2}, {}]}}, pipeline="p", record_id="r1")
     assert caught.value.field == "lines[2].amount"
