@@ -14,11 +14,10 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, ConnectorError, RecordError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.context import LinkLookup
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.payloads import payload_hash
 from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
-from ml_connector.engine.sync.rendering import Renderer
+from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
 
@@ -73,9 +72,7 @@ def plan(runtime: Runtime, name: str, *, full: bool = False) -> Plan:
 class _Planner:
     def __init__(self, runtime: Runtime, pipeline: Pipeline):
         self.runtime, self.pipeline = runtime, pipeline
-        self.renderer = Renderer(pipeline, LinkLookup(runtime.store, runtime.pipelines,
-                                                      placeholders=True,
-                                                      connectors=runtime.connector))
+        self.renderer = preview_renderer(runtime, pipeline)
         self.target = runtime.connector(pipeline.target.connection)
 
     def plan(self, record: Record) -> PlannedChange:

@@ -21,9 +21,8 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, MlConnectorError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.context import LinkLookup
 from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
-from ml_connector.engine.sync.rendering import Renderer
+from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runtime import Runtime
 
 
@@ -63,9 +62,7 @@ def reconcile(runtime: Runtime, names: list[str] | None = None) -> list[Pipeline
 class _Reconciler:
     def __init__(self, runtime: Runtime, pipeline: Pipeline):
         self.runtime, self.pipeline = runtime, pipeline
-        self.renderer = Renderer(pipeline, LinkLookup(runtime.store, runtime.pipelines,
-                                                      placeholders=True,
-                                                      connectors=runtime.connector))
+        self.renderer = preview_renderer(runtime, pipeline)
         self.source = runtime.connector(pipeline.source.connection)
         self.target = runtime.connector(pipeline.target.connection)
 

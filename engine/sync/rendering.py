@@ -11,6 +11,7 @@ from ml_connector.engine.mapping.expressions import Expression
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.sync.context import LinkLookup, render_context
+from ml_connector.engine.sync.runtime import Runtime
 
 # How many distinct missing dependencies one record may pull in before we call it a loop.
 MAX_ON_DEMAND = 8
@@ -67,6 +68,14 @@ class Renderer:
                         "which could not be linked") from None
                 pulled.add(key)
                 sync_dependency(missing.pipeline, missing.source_id)
+
+
+def preview_renderer(runtime: Runtime, pipeline: Pipeline) -> Renderer:
+    """A renderer for looking, not writing (plan, reconcile): unlinked references render as
+    placeholders instead of syncing the dependency."""
+    links = LinkLookup(runtime.store, runtime.pipelines, placeholders=True,
+                       connectors=runtime.connector)
+    return Renderer(pipeline, links)
 
 
 def _reason(exc: Exception) -> str:
