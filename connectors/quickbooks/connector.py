@@ -28,7 +28,9 @@ from ml_connector.connectors.quickbooks.records import to_record
 from ml_connector.connectors.quickbooks.settings import QboSettings
 from ml_connector.connectors.quickbooks.spec import ENTITIES, QboEntity
 from ml_connector.connectors.quickbooks.token_endpoint import TokenEndpoint
+from ml_connector.connectors.quickbooks.tokens import load_tokens
 from ml_connector.engine.errors import (
+    AuthError,
     ConflictError,
     ConnectorError,
     NotFoundError,
@@ -186,6 +188,34 @@ class QuickBooksConnector:
             realm = None
         return webhooks.parse(body, realm)
 
+    def check(self) -> dict[str, Any]:
+        """`ml-connector connections test`: read the company's info, say plainly what works."""
+        result: dict[str, Any] = {"ok": False, "environment": self.settings.environment,
+                                  "api_base": self.settings.api_base}
+        try:
+            realm = self.realm_id()
+            info = self.api.read("companyinfo", realm).body.get("CompanyInfo", {})
+        except AuthError as exc:
+            return {**result, "problem": str(exc)}
+        except ConnectorError as exc:
+            problem = str(exc)
+            if exc.status == 403:
+                problem += (f" (is this a {_other(self.settings.environment)} company behind "
+                            f"an {self.settings.environment} setting?)")
+            return {**result, "problem": problem, "intuit_tid": exc.request_id}
+        return {**result, "ok": True, "realm_id": realm, "company": info.get("CompanyName"),
+                **self.health()}
+
+    def health(self) -> dict[str, Any]:
+        """Token health for `ml-connector status`: never the tokens themselves."""
+        tokens = load_tokens(self.tokens.credentials)
+        if tokens is None:
+            return {"authorised": False, "fix": f"run `{self.settings.reauth_command}`"}
+        now = time.time()
+        return {"authorised": True,
+                "access_token_expires_in_seconds": round(tokens.access_expires_at - now),
+                "refresh_token_days_left": round((tokens.refresh_expires_at - now) / 86400, 1)}
+
     def reconcile_view(self, entity: str, record: Record) -> Mapping[str, Any]:
         """The record as a pipeline writes it: without the subtotal line QBO adds on read."""
         lines = record.data.get("Line")
@@ -221,3 +251,7 @@ class QuickBooksConnector:
             self._versions.move_to_end(key)
             while len(self._versions) > VERSION_CACHE:
                 self._versions.popitem(last=False)
+
+
+def _other(environment: str) -> str:
+    return "production" if environment == "sandbox" else "sandbox"

@@ -34,6 +34,7 @@ class QboSettings:
     client_id: str
     client_secret: str
     api_base: str
+    environment: str = "sandbox"
     authorize_url: str = AUTHORIZE_URL
     token_url: str = TOKEN_URL
     revoke_url: str = REVOKE_URL
