@@ -6,6 +6,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from ml_connector.connectors.stripe.api import StripeApi
+from ml_connector.engine.errors import NotFoundError
 from ml_connector.engine.records import Record
 
 
@@ -28,5 +29,8 @@ def remove(api: StripeApi, customer_id: str) -> Record | None:
     reply = api.get_or_none(f"/v1/customers/{customer_id}")
     if reply is None:
         return None
-    gone = api.delete(f"/v1/customers/{customer_id}")
-    return _record(reply.body, reply.request_ids + gone.request_ids, deleted=True)
+    try:
+        gone = api.delete(f"/v1/customers/{customer_id}").request_ids
+    except NotFoundError:  # deleted by an earlier attempt whose answer was lost
+        gone = ()
+    return _record(reply.body, reply.request_ids + gone, deleted=True)

@@ -11,13 +11,14 @@ invoice, or flags it. Descriptive fields (description, footer, metadata) still u
 
 from __future__ import annotations
 
+import contextlib
 import hashlib
 from collections.abc import Mapping
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
-from ml_connector.engine.errors import ImmutableTargetError, PermanentError
+from ml_connector.engine.errors import ImmutableTargetError, NotFoundError, PermanentError
 from ml_connector.engine.records import Record
 
 CONTROL = ("lines", "total", "finalize", "paid_out_of_band")
@@ -64,6 +65,12 @@ class Invoices:
     def _get(self, invoice_id: str) -> dict[str, Any]:
         return self._keep(self.api.get(f"/v1/invoices/{invoice_id}"))
 
+    def _delete(self, path: str) -> None:
+        """Delete, where "already gone" is success: a DELETE applied but unanswered is sent
+        again and meets a 404. Read as a failure, it would say the invoice is gone."""
+        with contextlib.suppress(NotFoundError):
+            self._keep(self.api.delete(path))
+
     def _done(self, invoice: dict[str, Any]) -> Record:
         return Record("invoice", invoice["id"], invoice, request_ids=tuple(self.request_ids))
 
@@ -91,7 +98,7 @@ class Invoices:
         invoice = self._get(invoice_id)
         expected = payload.get("total")
         if expected is not None and invoice["total"] != int(expected):
-            self._keep(self.api.delete(f"/v1/invoices/{invoice_id}"))
+            self._delete(f"/v1/invoices/{invoice_id}")
             raise PermanentError(
                 f"the Stripe draft {invoice_id} totals {invoice['total']} but the source "
                 f"totals {int(expected)} ({invoice['currency']} minor units); the draft was "
@@ -151,7 +158,7 @@ class Invoices:
                  if (item := (line.get("parent") or {}).get("invoice_item_details") or {})
                  .get("invoice_item")]
         for item_id in items:
-            self._keep(self.api.delete(f"/v1/invoiceitems/{item_id}"))
+            self._delete(f"/v1/invoiceitems/{item_id}")
         replacing = derived_key(digest, *items)
         for index, line in enumerate(lines):
             self._add_line(invoice, line, f"{replacing}:item:{index}")
@@ -185,7 +192,7 @@ class Invoices:
             return None
         invoice = self._keep(reply)
         if invoice["status"] == "draft":
-            self._keep(self.api.delete(f"/v1/invoices/{invoice_id}"))
+            self._delete(f"/v1/invoices/{invoice_id}")
             return Record("invoice", invoice_id, invoice, deleted=True,
                           request_ids=tuple(self.request_ids))
         if mode == "delete":

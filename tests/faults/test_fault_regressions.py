@@ -95,3 +95,27 @@ def test_a_draft_update_killed_between_lines_is_finished_by_the_next_attempt(
     assert updated.data["total"] == 6875
     assert sorted(line["amount"] for line in updated.data["lines"]["data"]) == [875, 1000,
                                                                                 5000]
+
+
+def test_a_deleted_line_whose_answer_was_lost_does_not_recreate_the_invoice(
+        stripe_url: str) -> None:
+    """A DELETE applied but unanswered is sent again and meets a 404: the line is gone,
+    as wanted. Read as "the invoice is gone", it made the engine create a second one."""
+    steady = stripe(stripe_url)
+    customer = steady.create("customer", {"name": "Dana"}, idempotency_key="reg-c2").id
+    draft = steady.create("invoice", invoice(customer, [1200], finalize=False),
+                          idempotency_key="reg-i2")
+    httpx.post(f"{stripe_url}/_emulator/faults", json={"faults": [
+        {"kind": "drop", "method": "DELETE", "path": "/v1/invoiceitems", "times": 1}]})
+    updated = steady.update("invoice", draft.id, invoice(customer, [1500, 300]))
+    assert updated.id == draft.id and updated.data["total"] == 1800
+
+
+def test_a_customer_deleted_without_an_answer_counts_as_deleted(stripe_url: str) -> None:
+    steady = stripe(stripe_url)
+    customer = steady.create("customer", {"name": "Leaving"}, idempotency_key="reg-c3").id
+    httpx.post(f"{stripe_url}/_emulator/faults", json={"faults": [
+        {"kind": "drop", "method": "DELETE", "path": "/v1/customers", "times": 1}]})
+    removed = steady.remove("customer", customer, mode="delete")
+    assert removed is not None and removed.deleted
+    assert steady.get("customer", customer) is None or steady.get("customer", customer).deleted
