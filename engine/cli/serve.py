@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import signal
+
 import click
 import uvicorn
 
@@ -21,5 +23,14 @@ def serve(state: CliState, host: str, port: int, workers: int, no_poll: bool) ->
     """Receive webhooks at /webhooks/CONNECTION, poll on schedule, expose /healthz and /metrics."""
     service = Service(state.runtime(), ServiceOptions(workers=workers, poll=not no_poll))
     click.echo(f"serving on http://{host}:{port} (webhooks at /webhooks/<connection>)", err=True)
+    # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler
+    # that was there before it: make that one a clean exit, since nothing was lost.
+    for stop_signal in (signal.SIGTERM, signal.SIGINT):
+        signal.signal(stop_signal, _exit_cleanly)
     uvicorn.run(service.app(), host=host, port=port, log_level="warning",
                 timeout_graceful_shutdown=30)
+
+
+def _exit_cleanly(signum: int, _frame: object) -> None:
+    click.echo("stopped: in-flight work finished, anything else waits in the inbox", err=True)
+    raise SystemExit(0)
