@@ -2,7 +2,9 @@
 
 The engine's idempotency key creates the draft; every later step of the same create uses a
 key derived from it (`<key>:item:3`, `<key>:finalize`), so a create interrupted at any step
-and sent again replays the steps already done and never adds a line twice.
+and sent again replays the steps already done and never adds a line twice. Whatever an
+interrupted create or update left, the draft's lines are read back and repaired before the
+total is checked (`invoice_lines`), so the check judges the mapping, not an accident.
 
 Once finalized, an invoice's amounts cannot change in Stripe. An update that would change
 them raises `ImmutableTargetError`; the pipeline's policy then voids and recreates the
@@ -14,15 +16,22 @@ from __future__ import annotations
 import contextlib
 import hashlib
 from collections.abc import Mapping
-from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
-from ml_connector.engine.errors import ImmutableTargetError, NotFoundError, PermanentError
+from ml_connector.connectors.stripe.invoice_lines import DraftLines, line_view
+from ml_connector.engine.errors import (
+    ImmutableTargetError,
+    NotFoundError,
+    PermanentError,
+    RetryableError,
+)
 from ml_connector.engine.records import Record
 
 CONTROL = ("lines", "total", "finalize", "paid_out_of_band")
 MAX_LINES = 250
+MAX_SUCCESSORS = 5
+LINE_PASSES = 3
 FIXED_WHEN_FINALIZED = ("customer", "currency", "collection_method", "due_date",
                         "days_until_due")
 DRAFT_ONLY = ("collection_method", "due_date", "days_until_due", "default_tax_rates",
@@ -40,15 +49,6 @@ def split(payload: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, An
     return params, lines
 
 
-def line_amount(line: Mapping[str, Any]) -> int:
-    """What Stripe will charge for a line: `amount`, or unit price times quantity."""
-    if line.get("amount") is not None:
-        return int(line["amount"])
-    unit = Decimal(str(line.get("unit_amount_decimal", 0)))
-    quantity = Decimal(str(line.get("quantity", 1)))
-    return int((unit * quantity).quantize(Decimal(1), rounding=ROUND_HALF_UP))
-
-
 def derived_key(*parts: str) -> str:
     return "mlc:" + hashlib.sha256(":".join(parts).encode()).hexdigest()[:40]
 
@@ -57,6 +57,7 @@ class Invoices:
     def __init__(self, api: StripeApi):
         self.api = api
         self.request_ids: list[str] = []
+        self.lines = DraftLines(api, self._keep)
 
     def _keep(self, reply: Reply) -> dict[str, Any]:
         self.request_ids.extend(reply.request_ids)
@@ -80,22 +81,47 @@ class Invoices:
         params, lines = split(payload)
         params.setdefault("auto_advance", False)
         params.setdefault("pending_invoice_items_behavior", "exclude")
-        draft = self._keep(self.api.post("/v1/invoices", params, idempotency_key=key))
-        # A replayed create answers with the draft as it was first made: look at it now.
-        invoice = self._get(draft["id"])
+        invoice, key = self._draft(params, key)
         if invoice["status"] == "draft":
-            for index, line in enumerate(lines):
-                self._add_line(invoice, line, f"{key}:item:{index}")
-            invoice = self._ready(invoice["id"], payload, f"{key}:finalize")
+            self.lines.repair(invoice, lines, create_key=key)
+            invoice = self._checked(invoice["id"], lines, payload, f"{key}:finalize")
         return self._done(self._settle(invoice, payload, f"{key}:pay"))
 
-    def _add_line(self, invoice: dict[str, Any], line: dict[str, Any], key: str) -> None:
-        item = {**line, "invoice": invoice["id"], "customer": invoice["customer"]}
-        self._keep(self.api.post("/v1/invoiceitems", item, idempotency_key=key))
+    def _draft(self, params: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
+        """The draft this create made, as it is now, and the key that made it.
 
-    def _ready(self, invoice_id: str, payload: Mapping[str, Any], key: str) -> dict[str, Any]:
-        """Check the draft's total against the source; finalize it unless told not to."""
-        invoice = self._get(invoice_id)
+        A replayed create answers with the draft as it was first made, even if that draft
+        was deleted since (its total did not match, say): then a successor is made under a
+        key derived from the gone draft, the same key on every retry.
+        """
+        for _ in range(MAX_SUCCESSORS):
+            draft = self._keep(self.api.post("/v1/invoices", params, idempotency_key=key))
+            current = self.api.get_or_none(f"/v1/invoices/{draft['id']}")
+            if current is not None:
+                return self._keep(current), key
+            key = derived_key(key, draft["id"])
+        raise RetryableError(f"Stripe drafts made for this invoice keep disappearing "
+                             f"(last key {key}); the record will be tried again")
+
+    def _checked(self, invoice_id: str, lines: list[dict[str, Any]],
+                 payload: Mapping[str, Any], key: str) -> dict[str, Any]:
+        """Read the draft back until its lines are the wanted ones, then `_ready` it."""
+        for _ in range(LINE_PASSES):
+            invoice = self._get(invoice_id)
+            if self.lines.matches(invoice, lines):
+                return self._ready(invoice, payload, key)
+            self.lines.repair(invoice, lines)
+        raise RetryableError(f"the lines of Stripe draft {invoice_id} kept changing while "
+                             "they were written; the record will be tried again")
+
+    def _ready(self, invoice: dict[str, Any], payload: Mapping[str, Any],
+               key: str) -> dict[str, Any]:
+        """Check the total against the source; finalize the draft unless told not to.
+
+        The lines are the wanted ones here, so a total that differs is the mapping's fault:
+        the draft is deleted and the record fails for good.
+        """
+        invoice_id = invoice["id"]
         expected = payload.get("total")
         if expected is not None and invoice["total"] != int(expected):
             self._delete(f"/v1/invoices/{invoice_id}")
@@ -142,39 +168,15 @@ class Invoices:
         changes = _changed(invoice, params, DRAFT_ONLY + ALWAYS_EDITABLE)
         if changes:
             self._keep(self.api.post(f"/v1/invoices/{invoice['id']}", changes))
-        if _line_view(self._lines(invoice)) != _line_view(lines):
-            self._replace_lines(invoice, lines, digest)
-        return self._ready(invoice["id"], payload, f"{digest}:finalize")
-
-    def _replace_lines(self, invoice: dict[str, Any], lines: list[dict[str, Any]],
-                       digest: str) -> None:
-        """Delete the draft's items, then add the wanted lines.
-
-        The keys of the new items name the items they replace: a replacement interrupted
-        half-way is redone from what the draft holds then, under new keys, because asking
-        again with the old keys would only replay items this attempt has just deleted.
-        """
-        items = [item["invoice_item"] for line in self._lines(invoice)
-                 if (item := (line.get("parent") or {}).get("invoice_item_details") or {})
-                 .get("invoice_item")]
-        for item_id in items:
-            self._delete(f"/v1/invoiceitems/{item_id}")
-        replacing = derived_key(digest, *items)
-        for index, line in enumerate(lines):
-            self._add_line(invoice, line, f"{replacing}:item:{index}")
-
-    def _lines(self, invoice: dict[str, Any]) -> list[dict[str, Any]]:
-        embedded = invoice.get("lines") or {}
-        if not embedded.get("has_more"):
-            return list(embedded.get("data") or [])
-        return [line for page in self.api.list_all(f"/v1/invoices/{invoice['id']}/lines")
-                for line in page.body["data"]]
+        if not self.lines.matches(invoice, lines):
+            self.lines.repair(invoice, lines)
+        return self._checked(invoice["id"], lines, payload, f"{digest}:finalize")
 
     def _refuse_amount_change(self, invoice: dict[str, Any], params: dict[str, Any],
                               lines: list[dict[str, Any]], payload: Mapping[str, Any]) -> None:
         reasons = [f"{k} {invoice.get(k)!r} -> {params[k]!r}" for k in FIXED_WHEN_FINALIZED
                    if k in params and k in invoice and params[k] != invoice[k]]
-        if "lines" in payload and _line_view(self._lines(invoice)) != _line_view(lines):
+        if "lines" in payload and line_view(self.lines.of(invoice)) != line_view(lines):
             reasons.append("its lines")
         expected = payload.get("total")
         if expected is not None and int(expected) != invoice["total"]:
@@ -216,7 +218,3 @@ def _changed(invoice: Mapping[str, Any], params: Mapping[str, Any],
         if wanted.items() <= current.items():
             del changes["metadata"]
     return changes
-
-
-def _line_view(lines: list[dict[str, Any]]) -> list[tuple[int, str | None]]:
-    return [(line_amount(line), line.get("description")) for line in lines]

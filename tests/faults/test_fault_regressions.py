@@ -86,7 +86,7 @@ def test_a_draft_update_killed_between_lines_is_finished_by_the_next_attempt(
     customer = steady.create("customer", {"name": "Kate"}, idempotency_key="reg-c1").id
     draft = steady.create("invoice", invoice(customer, [1000, 875], finalize=False),
                           idempotency_key="reg-i1")
-    wanted = invoice(customer, [1000, 875, 5000])
+    wanted = invoice(customer, [5000, 1000, 875])
     dying = stripe(stripe_url, KillingTransport(after(1, "POST", "/v1/invoiceitems")))
     with pytest.raises(Killed):
         dying.update("invoice", draft.id, wanted)
@@ -119,3 +119,52 @@ def test_a_customer_deleted_without_an_answer_counts_as_deleted(stripe_url: str)
     removed = steady.remove("customer", customer, mode="delete")
     assert removed is not None and removed.deleted
     assert steady.get("customer", customer) is None or steady.get("customer", customer).deleted
+
+
+def test_a_create_whose_draft_was_deleted_makes_a_successor_once(stripe_url: str) -> None:
+    """A draft deleted after its create (its total was refused, say) is what the create's
+    key replays for a day: the next attempt must make a new draft, not fail on the old."""
+    steady = stripe(stripe_url)
+    customer = steady.create("customer", {"name": "Successor"}, idempotency_key="reg-c4").id
+    wanted = invoice(customer, [700, 300])
+    dying = stripe(stripe_url, KillingTransport(after(0, "POST", "/v1/invoiceitems")))
+    with pytest.raises(Killed):
+        dying.create("invoice", wanted, idempotency_key="reg-i4")
+    first = httpx.get(f"{stripe_url}/v1/invoices", auth=(STRIPE_KEY, "")).json()["data"][0]
+    httpx.delete(f"{stripe_url}/v1/invoices/{first['id']}", auth=(STRIPE_KEY, ""))
+    made = [steady.create("invoice", wanted, idempotency_key="reg-i4") for _ in range(2)]
+    assert made[0].id == made[1].id != first["id"]
+    assert made[0].data["status"] == "open" and made[0].data["total"] == 1000
+
+
+class MeddlingTransport(httpx.HTTPTransport):
+    """Runs `meddle` once, just before the first request that `when(request)` picks."""
+
+    def __init__(self, when: Callable[[httpx.Request], bool], meddle: Callable[[], None]):
+        super().__init__()
+        self.when, self.meddle, self.done = when, meddle, False
+
+    def handle_request(self, request: httpx.Request) -> httpx.Response:
+        if not self.done and self.when(request):
+            self.done = True
+            self.meddle()
+        return super().handle_request(request)
+
+
+def test_a_line_landing_late_is_repaired_not_blamed_on_the_mapping(stripe_url: str) -> None:
+    """An add from an interrupted attempt that the server applies late changes the total
+    after the lines were checked: that is no reason to delete the draft and fail for good."""
+    steady = stripe(stripe_url)
+    customer = steady.create("customer", {"name": "Late"}, idempotency_key="reg-c5").id
+    draft = steady.create("invoice", invoice(customer, [400], finalize=False),
+                          idempotency_key="reg-i5")
+
+    def late_line() -> None:
+        httpx.post(f"{stripe_url}/v1/invoiceitems", auth=(STRIPE_KEY, ""), data={
+            "invoice": draft.id, "customer": customer, "amount": "999"})
+
+    second_read = after(1, "GET", f"/v1/invoices/{draft.id}")
+    meddling = stripe(stripe_url, MeddlingTransport(second_read, late_line))
+    updated = meddling.update("invoice", draft.id, invoice(customer, [400, 600]))
+    assert updated.id == draft.id and updated.data["status"] == "open"
+    assert [line["amount"] for line in updated.data["lines"]["data"]] == [400, 600]
