@@ -3,6 +3,11 @@
 `invalid_grant` is raised as `InvalidGrant`, distinct from every other failure: it means
 "this refresh token (or code) is dead", which the caller answers by re-reading the store
 before giving up. Server errors and timeouts are retryable like any other call.
+
+The token endpoint gets at least `MIN_TIMEOUT_SECONDS`, whatever the connection's API
+timeout: Intuit rotates the refresh token when it answers, so an answer given up on is the
+only copy of the next refresh token, lost. Waiting longer is always cheaper than asking the
+user to authorise again.
 """
 
 from __future__ import annotations
@@ -18,6 +23,7 @@ from ml_connector.connectors.quickbooks.tokens import TokenSet
 from ml_connector.engine.errors import AuthError, RetryableError
 
 HARD_EXPIRY_HEADER = "x-include-refresh-token-hard-expires-in"
+MIN_TIMEOUT_SECONDS = 30.0
 
 
 class InvalidGrant(Exception):
@@ -32,7 +38,8 @@ class TokenEndpoint:
     def __init__(self, settings: QboSettings, *, transport: httpx.BaseTransport | None = None,
                  clock: Callable[[], float] = time.time):
         self.settings, self.clock = settings, clock
-        self._http = httpx.Client(timeout=settings.timeout_seconds, transport=transport,
+        timeout = max(settings.timeout_seconds, MIN_TIMEOUT_SECONDS)
+        self._http = httpx.Client(timeout=timeout, transport=transport,
                                   auth=(settings.client_id, settings.client_secret),
                                   headers={"Accept": "application/json"})
 

@@ -7,12 +7,19 @@ starts from whatever both systems hold.
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable, Iterator
 from typing import Any
 
 import httpx
 import pytest
+from starlette.applications import Starlette
+from starlette.requests import Request
+from starlette.responses import JSONResponse
+from starlette.routing import Route
 
+from ml_connector.connectors.quickbooks.settings import QboSettings
+from ml_connector.connectors.quickbooks.token_endpoint import TokenEndpoint
 from ml_connector.connectors.stripe.api import StripeApi
 from ml_connector.connectors.stripe.connector import StripeConnector
 from ml_connector.connectors.stripe.emulator import create_app as stripe_app
@@ -168,3 +175,26 @@ def test_a_line_landing_late_is_repaired_not_blamed_on_the_mapping(stripe_url: s
     updated = meddling.update("invoice", draft.id, invoice(customer, [400, 600]))
     assert updated.id == draft.id and updated.data["status"] == "open"
     assert [line["amount"] for line in updated.data["lines"]["data"]] == [400, 600]
+
+
+def test_a_token_refresh_slower_than_the_api_timeout_still_lands() -> None:
+    """Found by the fault run (API timeout set to 1s, machine busy): a refresh answer that
+    came later than the API timeout was abandoned. Intuit had already rotated the refresh
+    token, so the one kept was dead: invalid_grant, and the sync stopped for good."""
+    answered: list[str] = []
+
+    async def token(request: Request) -> JSONResponse:
+        await asyncio.sleep(0.6)
+        answered.append("refresh")
+        return JSONResponse({"access_token": "new-access", "refresh_token": "new-refresh",
+                             "expires_in": 3600, "x_refresh_token_expires_in": 8_726_400})
+
+    app = Starlette(routes=[Route("/token", token, methods=["POST"])])
+    with serve_in_thread(app) as server:
+        settings = QboSettings.from_mapping("quickbooks", {
+            "client_id": "id", "client_secret": "secret-fake123", "timeout_seconds": 0.2,
+            "token_url": f"{server.url}/token"})
+        endpoint = TokenEndpoint(settings)
+        fresh = endpoint.refresh("old-refresh", "9341455000000")
+        endpoint.close()
+    assert answered == ["refresh"] and fresh.refresh_token == "new-refresh"
