@@ -64,5 +64,8 @@ class PollScheduler:
         except Exception:  # a poll that breaks must not stop the service; it is logged
             log.exception("poll of %s failed", name)
             outcome = "error"
+        else:
+            if summary.stopped:  # e.g. authorisation lost: the message names the fix
+                log.error("poll of %s stopped: %s", name, summary.stopped)
         if self.metrics is not None:
             self.metrics.polls.labels(name, outcome).inc()

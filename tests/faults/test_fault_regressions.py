@@ -8,7 +8,10 @@ starts from whatever both systems hold.
 from __future__ import annotations
 
 import asyncio
+import logging
+import threading
 from collections.abc import Callable, Iterator
+from types import SimpleNamespace
 from typing import Any
 
 import httpx
@@ -24,7 +27,9 @@ from ml_connector.connectors.stripe.api import StripeApi
 from ml_connector.connectors.stripe.connector import StripeConnector
 from ml_connector.connectors.stripe.emulator import create_app as stripe_app
 from ml_connector.connectors.stripe.settings import StripeSettings
+from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.testing.servers import serve_in_thread
+from ml_connector.engine.triggers.schedule import PollScheduler
 
 STRIPE_KEY = "sk_test_fake123regressions"
 DUE = 1_900_000_000
@@ -198,3 +203,29 @@ def test_a_token_refresh_slower_than_the_api_timeout_still_lands() -> None:
         fresh = endpoint.refresh("old-refresh", "9341455000000")
         endpoint.close()
     assert answered == ["refresh"] and fresh.refresh_token == "new-refresh"
+
+
+class StoppedRunner:
+    """A runner whose every run is stopped by authorisation, as after a revoked grant."""
+
+    runtime = SimpleNamespace(pipelines=SimpleNamespace(order=["customers-to-stripe"]))
+    reason = ("QuickBooks no longer accepts this connection's refresh token; run "
+              "`ml-connector connections auth quickbooks` to authorise again")
+
+    def fork(self, *, trigger: str) -> StoppedRunner:
+        return self
+
+    def run(self, name: str) -> RunSummary:
+        return RunSummary(name, "run-1", stopped=self.reason)
+
+
+def test_a_poll_stopped_by_authorisation_says_so_in_the_log(
+        caplog: pytest.LogCaptureFixture) -> None:
+    """Found reading the fault run's log: `serve` polled on without a word while every poll
+    stopped for want of authorisation; only a webhook, if one came, logged the reason."""
+    scheduler = PollScheduler(StoppedRunner(), threading.Event(), None,  # type: ignore[arg-type]
+                              intervals={"customers-to-stripe": 60})
+    with caplog.at_level(logging.ERROR, logger="ml_connector.schedule"):
+        assert scheduler.run_due() == ["customers-to-stripe"]
+    assert "customers-to-stripe" in caplog.text
+    assert "ml-connector connections auth quickbooks" in caplog.text
