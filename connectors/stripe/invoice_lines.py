@@ -7,16 +7,19 @@ match the start of the wanted list, deletes the others, adds what is missing, an
 draft again to check (a request of a dead attempt that the server applied late may have
 moved something meanwhile).
 
-Idempotency keys of added lines: the first pass of a create uses keys derived from the
-create's own key, so a create retried after a crash replays the lines it had already added.
-Every other pass uses fresh keys: a repair that asked again under an old key would only be
-answered with the line that key made before, which this repair may just have deleted.
+Idempotency keys of added lines are derived from the draft, the wanted lines, the line's
+position and the ids of the items before it, as they are when it is added. Two attempts
+that reach the same point ask under the same key, so a request of a dead attempt that the
+server applies late and the new attempt's request make one line between them, not two. A
+key is never asked again once its line was deleted: a line is only deleted when it does not
+fit where it stands, and then the wanted lines or the items before it differ, so the key
+does too.
 """
 
 from __future__ import annotations
 
 import contextlib
-import secrets
+import hashlib
 from collections.abc import Callable
 from decimal import ROUND_HALF_UP, Decimal
 from typing import Any
@@ -63,19 +66,11 @@ class DraftLines:
     def matches(self, invoice: dict[str, Any], wanted: list[dict[str, Any]]) -> bool:
         return line_view(self.of(invoice)) == line_view(wanted)
 
-    def repair(self, invoice: dict[str, Any], wanted: list[dict[str, Any]],
-               create_key: str | None = None) -> None:
-        """One pass towards `wanted` from the lines `invoice` shows; read it again after.
-
-        `create_key` is given on the first pass of a create: its lines reuse that key.
-        """
-        prefix = create_key or f"mlc:lines:{secrets.token_hex(12)}"
-        self._repair(invoice, self.of(invoice), wanted, prefix)
-
-    def _repair(self, invoice: dict[str, Any], current: list[dict[str, Any]],
-                wanted: list[dict[str, Any]], prefix: str) -> None:
-        keep = 0
+    def repair(self, invoice: dict[str, Any], wanted: list[dict[str, Any]]) -> None:
+        """One pass towards `wanted` from the lines `invoice` shows; read it again after."""
+        current = self.of(invoice)
         have, want = line_view(current), line_view(wanted)
+        keep = 0
         while keep < min(len(have), len(want)) and have[keep] == want[keep]:
             keep += 1
         for line in current[keep:]:
@@ -83,7 +78,14 @@ class DraftLines:
             if item_id:
                 with contextlib.suppress(NotFoundError):  # gone already: that is the aim
                     self._keep(self.api.delete(f"/v1/invoiceitems/{item_id}"))
+        before = [str(_item_id(line)) for line in current[:keep]]
+        plan = _digest(invoice["id"], repr(want))
         for index, line in enumerate(wanted[keep:], start=keep):
             item = {**line, "invoice": invoice["id"], "customer": invoice["customer"]}
-            self._keep(self.api.post("/v1/invoiceitems", item,
-                                     idempotency_key=f"{prefix}:item:{index}"))
+            key = "mlc:" + _digest(plan, str(index), *before)
+            added = self._keep(self.api.post("/v1/invoiceitems", item, idempotency_key=key))
+            before.append(str(added["id"]))
+
+
+def _digest(*parts: str) -> str:
+    return hashlib.sha256(":".join(parts).encode()).hexdigest()[:40]

@@ -1,10 +1,10 @@
 """Writing invoices: draft, one invoice item per line, the total checked, finalized.
 
-The engine's idempotency key creates the draft; every later step of the same create uses a
-key derived from it (`<key>:item:3`, `<key>:finalize`), so a create interrupted at any step
-and sent again replays the steps already done and never adds a line twice. Whatever an
-interrupted create or update left, the draft's lines are read back and repaired before the
-total is checked (`invoice_lines`), so the check judges the mapping, not an accident.
+The engine's idempotency key creates the draft; later steps use keys derived from it or
+from the draft (`<key>:finalize`, each line's key in `invoice_lines`), so a create
+interrupted at any step and sent again replays the steps already done and never adds a line
+twice. Whatever an interrupted create or update left, the draft's lines are read back and
+repaired before the total is checked, so the check judges the mapping, not an accident.
 
 Once finalized, an invoice's amounts cannot change in Stripe. An update that would change
 them raises `ImmutableTargetError`; the pipeline's policy then voids and recreates the
@@ -83,7 +83,7 @@ class Invoices:
         params.setdefault("pending_invoice_items_behavior", "exclude")
         invoice, key = self._draft(params, key)
         if invoice["status"] == "draft":
-            self.lines.repair(invoice, lines, create_key=key)
+            self.lines.repair(invoice, lines)
             invoice = self._checked(invoice["id"], lines, payload, f"{key}:finalize")
         return self._done(self._settle(invoice, payload, f"{key}:pay"))
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import threading
+import time
 from collections.abc import Callable, Iterator
 from types import SimpleNamespace
 from typing import Any
@@ -27,6 +28,7 @@ from ml_connector.connectors.stripe.api import StripeApi
 from ml_connector.connectors.stripe.connector import StripeConnector
 from ml_connector.connectors.stripe.emulator import create_app as stripe_app
 from ml_connector.connectors.stripe.settings import StripeSettings
+from ml_connector.engine.errors import RetryableError
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.testing.servers import serve_in_thread
 from ml_connector.engine.triggers.schedule import PollScheduler
@@ -229,3 +231,26 @@ def test_a_poll_stopped_by_authorisation_says_so_in_the_log(
         assert scheduler.run_due() == ["customers-to-stripe"]
     assert "customers-to-stripe" in caplog.text
     assert "ml-connector connections auth quickbooks" in caplog.text
+
+
+def test_a_line_sent_by_a_dead_attempt_and_again_by_the_next_makes_one_line(
+        stripe_url: str) -> None:
+    """Found by the fault run: an invoice was finalized with its Tax line twice. The first
+    attempt's request for that line was slow; the process gave up and the next attempt added
+    the line under a fresh key; then the slow one landed too. Both must ask under one key."""
+    steady = stripe(stripe_url)
+    customer = steady.create("customer", {"name": "Twice"}, idempotency_key="reg-c6").id
+    draft = steady.create("invoice", invoice(customer, [100], finalize=False),
+                          idempotency_key="reg-i6")
+    httpx.post(f"{stripe_url}/_emulator/faults", json={"faults": [
+        {"kind": "slow", "delay": 1.0, "method": "POST", "path": "/v1/invoiceitems",
+         "times": 1}]})
+    impatient = StripeSettings(connection="stripe", secret_key=STRIPE_KEY, api_base=stripe_url,
+                               timeout_seconds=0.3, max_attempts=1)
+    wanted = invoice(customer, [100, 200, 300], finalize=False)
+    with pytest.raises(RetryableError):
+        StripeConnector(impatient, StripeApi(impatient)).update("invoice", draft.id, wanted)
+    steady.update("invoice", draft.id, wanted)
+    time.sleep(1.5)  # let the slow request of the first attempt land, if it has not yet
+    lines = steady.get("invoice", draft.id).data["lines"]["data"]
+    assert [line["amount"] for line in lines] == [100, 200, 300]
