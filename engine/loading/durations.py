@@ -8,7 +8,7 @@ UNIT_SECONDS = {"s": 1, "m": 60, "h": 3600, "d": 86400}
 DURATION = re.compile(r"^\s*([0-9]+)\s*([smhd])\s*$")
 
 
-def parse_duration(value: int | str) -> int:
+def parse_duration(value: int | float | str) -> int:
     """Seconds in `value`; raises ValueError naming the accepted forms when it is not one.
 
     The schema already rejects malformed durations with a located message; this is the one
@@ -16,6 +16,8 @@ def parse_duration(value: int | str) -> int:
     """
     if isinstance(value, bool):
         raise ValueError(f"not a duration: {value!r}")
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # JSON Schema counts 60.0 as an integer, so the schema let it in
     if isinstance(value, int):
         seconds = value
     else:
