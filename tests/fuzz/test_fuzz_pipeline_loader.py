@@ -287,3 +287,8 @@ def test_a_match_key_without_target_field_is_reported_not_raised(workspace: Work
     (problem,) = workspace.load(broken)
     assert problem.endswith("customers.yaml:6:5: missing required field 'target_field' in "
                             "match[0]")
+
+
+def test_a_whole_float_interval_loads_like_the_integer(workspace: Workspace) -> None:
+    """Found by the fuzzing above: `every: 60.0` passed the schema, then raised ValueError."""
+    assert workspace.load(CUSTOMERS.replace("every: 15m", "every: 60.0")) == []
