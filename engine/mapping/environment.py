@@ -62,8 +62,29 @@ class StrictChainableUndefined(ChainableUndefined, StrictUndefined):
         return f"{type(obj).__name__} value has no attribute {name!r}"
 
 
+# Bounds on the two operators that can build huge values from a short expression
+# ('a' * 10**9, 2**10**10): far above anything a mapping needs, far below harm.
+MAX_REPEAT_LENGTH = 100_000
+MAX_POWER_BITS = 100_000
+
+
 class MappingEnvironment(ImmutableSandboxedEnvironment):
     """Sandbox whose refusals read as product messages rather than Python internals."""
+
+    intercepted_binops = frozenset({"*", "**"})
+
+    def call_binop(self, context: Any, operator: str, left: Any, right: Any) -> Any:
+        if operator == "**":
+            if (isinstance(left, int) and isinstance(right, int)
+                    and max(left.bit_length(), 1) * abs(right) > MAX_POWER_BITS):
+                raise SecurityError(f"a power larger than {MAX_POWER_BITS} bits is not allowed")
+            return left ** right
+        for sequence, count in ((left, right), (right, left)):
+            if (isinstance(sequence, str | list | tuple) and isinstance(count, int)
+                    and len(sequence) * count > MAX_REPEAT_LENGTH):
+                raise SecurityError(f"a repeated value longer than {MAX_REPEAT_LENGTH} "
+                                    "is not allowed")
+        return left * right
 
     def unsafe_undefined(self, obj: Any, attribute: str) -> Undefined:
         return self.undefined(

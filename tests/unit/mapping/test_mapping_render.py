@@ -277,3 +277,17 @@ def test_an_error_inside_a_spliced_for_each_names_the_item_in_the_whole_list() -
     with pytest.raises(RenderError) as caught:
         render(node, {"record": {"things": [{"price": 2}, {}]}}, pipeline="p", record_id="r1")
     assert caught.value.field == "lines[2].amount"
+
+
+@pytest.mark.parametrize("text", ["{{ 'a' * 10**9 }}", "{{ (2 ** 1000) ** 1000 }}",
+                                  "{{ [1] * 10000000 }}"])
+def test_expressions_cannot_build_huge_values(text: str) -> None:
+    expr = compile_expression(text, Location("p.yaml", 1, 1), CONTEXT_NAMES)
+    with pytest.raises(RenderError, match="is not allowed"):
+        render(expr, {}, pipeline="p", record_id="r1")
+
+
+def test_ordinary_multiplication_and_powers_still_work() -> None:
+    expr = compile_expression("{{ 'ab' * 3 ~ (2 ** 10) ~ (3 * 4) }}", Location("p.yaml", 1, 1),
+                              CONTEXT_NAMES)
+    assert render(expr, {}, pipeline="p", record_id="r1") == "ababab102412"
