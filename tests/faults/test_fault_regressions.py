@@ -1,8 +1,9 @@
-"""Defects the fault run found, each pinned by a small test that kills at the exact moment.
+"""Defects the fault run found, each pinned by a small test that recreates its moment.
 
-A "kill" here is an exception no retry catches, raised by the transport just before a
-chosen request leaves: the process stops mid-write as under SIGKILL, and the next attempt
-starts from whatever both systems hold.
+The moments are a kill between two requests, an answer lost or late, a request of a dead
+attempt landing after the next attempt began. A "kill" here is an exception no retry
+catches, raised by the transport just before a chosen request leaves: the process stops
+mid-write as under SIGKILL, and the next attempt starts from whatever both systems hold.
 """
 
 from __future__ import annotations
