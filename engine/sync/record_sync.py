@@ -51,7 +51,7 @@ class RecordSync:
         link = self.store.links.get(p.name, record.id)
         context = self.renderer.context(record)
         if self.renderer.counts_as_deleted(record, context):
-            return self._remove(record, link)
+            return self._remove(record, link or self._finish_interrupted_create(record))
         if not self.renderer.passes_filter(record, context):
             return self._outcome(record, "skip", link.target_id if link else None)
         payload = self.renderer.payload(record, self.sync_dependency)
@@ -102,6 +102,20 @@ class RecordSync:
         if link is not None and link.payload_hash == digest:
             return self._outcome(record, "create", link.target_id)
         return self._update(record, link, payload, digest)
+
+    def _finish_interrupted_create(self, record: Record) -> Link | None:
+        """The link of a create cut off before its link was written, once it is finished.
+
+        The source record was deleted since, so it can no longer be rendered or matched;
+        the intent still holds the payload and key, and re-sending them answers with what
+        the first attempt made (or makes it), which the delete policy then removes. Skipped,
+        the half-made target would stay behind, linked to nothing, its intent pending.
+        """
+        pending = self.store.intents.pending(self.pipeline.name, record.id)
+        if pending is None:
+            return None
+        self._complete(record, pending, 0, "create")
+        return self.store.links.get(self.pipeline.name, record.id)
 
     def _adopt(self, record: Record, existing: Record, payload: Mapping[str, Any],
                digest: str) -> Outcome:
