@@ -68,12 +68,15 @@ class Settler:
 
 def run(folder: Path, *, kills: int = 20, scale: int = 3, seed: int = 20_261_102,
         life: tuple[float, float] = (0.5, 4.0), echo: Echo = lambda _text: None,
-        settle_timeout: float = 6.0, debug: bool = False) -> FaultReport:
+        settle_timeout: float | None = None, debug: bool = False) -> FaultReport:
     """One whole fault run in `folder`; the report says what happened and what broke.
 
     `folder` keeps the project, its database, the sync process's log (`sync.log`) and, at
     the end, both systems' state and Stripe's request log, to read after a failure.
+    People wait up to `settle_timeout` seconds (default: 6, plus one per crowd customer)
+    for the connector to catch up before their next step.
     """
+    settle_timeout = settle_timeout if settle_timeout is not None else 6.0 + scale
     plan = FaultPlan(seed=seed)
     started = time.monotonic()
     with FaultWorld(folder, plan) as world:
@@ -112,7 +115,7 @@ def _chaos(world: FaultWorld, runtime: Runtime, process: SyncProcess, plan: Faul
         crowd = Crowd(world.sandbox, runtime, settle, scale).play()
         echo(f"the crowd: {len(crowd.invoices)} invoices, {crowd.paid_online} paid online, "
              f"{crowd.paid_by_cheque} by cheque, {crowd.refunds} refunds, "
-             f"{crowd.disputes} disputes")
+             f"{crowd.disputes} disputes, {len(crowd.skipped)} actions found nothing to do")
         killer.wait()
     finally:
         killer.stop()
