@@ -242,3 +242,19 @@ def test_stripe_never_faults_a_request_marked_exempt() -> None:
         assert client.get("/v1/customers", headers=EXEMPT).status_code == 200
         assert client.get("/v1/customers").status_code == 500
         assert stripe_counts(client) == {"error_500": 1}
+
+
+def test_qbo_counts_refreshes_made_with_a_superseded_token_in_its_grace() -> None:
+    """The fault run reports how often a kill cost a refresh answer and grace saved it."""
+    with qbo(client_id="cid", client_secret="secret-fake123", refresh_token_grace=60) as (
+            url, _client):
+        first = httpx.post(f"{url}/_emulator/connect", json={}).json()["refresh_token"]
+
+        def refresh(token: str) -> httpx.Response:
+            return httpx.post(f"{url}/oauth2/v1/tokens/bearer", auth=("cid", "secret-fake123"),
+                              data={"grant_type": "refresh_token", "refresh_token": token})
+
+        assert refresh(first).status_code == 200
+        assert refresh(first).status_code == 200      # the answer to the first was lost
+        oauth = httpx.get(f"{url}/_emulator/state").json()["oauth"]
+        assert oauth["grace_refreshes"] == 1 and oauth["refreshes"] == 2

@@ -3,8 +3,9 @@
 The rules that matter for a connector are enforced strictly: authorization codes are
 single-use and short-lived; access tokens expire after the configured TTL; every refresh
 rotates the refresh token and the superseded one answers `invalid_grant` at once (unless a
-grace period is configured); revoking any token of a grant kills the whole grant. Counters
-(`stats`) let tests prove "exactly one refresh per rotation" and "zero invalid_grant".
+grace period is configured: then it answers with the current pair, counted as a
+`grace_refreshes`); revoking any token of a grant kills the whole grant. Counters (`stats`)
+let tests prove "exactly one refresh per rotation" and "zero invalid_grant".
 """
 
 from __future__ import annotations
@@ -165,6 +166,8 @@ class OAuthServer:
         rotate = record.superseded_at is None
         if not rotate and now - record.superseded_at > self.options.refresh_token_grace:
             raise self._invalid_grant("Token invalid")
+        if not rotate:  # a superseded token, still within the grace period
+            self.stats["grace_refreshes"] += 1
         self.stats["refreshes"] += 1
         return self._issue(grant, rotate=rotate, hard_expiry=hard_expiry)
 
