@@ -1,0 +1,92 @@
+"""Backfill at the real limits: how close to the floor they set, and how many 429s.
+
+Both emulators enforce what the APIs publish (Stripe 100 requests/s with search at 20/s;
+QBO 500 requests/min and 10 in flight per realm) and the project keeps the connector's
+limits at those values. The pipelines run one after the other, as `run --all` runs them,
+each in its own child process so each phase's calls are counted on their own.
+
+The floor is the least time the limits allow for the calls the run made: for each limited
+budget, calls / allowed rate, and the largest of those. It is given two ways: *pooled*,
+as if all calls could share the budgets at once, and *in order*, summing each pipeline's
+own floor, since invoices can only start once their customers exist.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from pathlib import Path
+
+from report import Figure, count, percent
+from world import (
+    QBO_CONCURRENT,
+    QBO_PER_MINUTE,
+    STRIPE_RATE,
+    STRIPE_SEARCH_RATE,
+    Calls,
+    SyncRun,
+    world,
+)
+
+PIPELINES = ["customers-to-stripe", "invoices-to-stripe"]
+TARGET_RATIO, TARGET_THROTTLED = 1.15, 0.01
+
+
+def floor_seconds(calls: Calls) -> float:
+    """The least time the published limits allow for these calls."""
+    kinds = calls.by_kind()
+    stripe = kinds["stripe read"] + kinds["stripe search"] + kinds["stripe write"]
+    qbo = kinds["quickbooks read"] + kinds["quickbooks write"] - calls.throttled["quickbooks"]
+    return max(stripe / STRIPE_RATE, kinds["stripe search"] / STRIPE_SEARCH_RATE,
+               qbo / (QBO_PER_MINUTE / 60))
+
+
+@dataclass
+class AtLimits:
+    n: int
+    phases: list[SyncRun]
+
+    @property
+    def elapsed(self) -> float:
+        return sum(p.elapsed for p in self.phases)
+
+    @property
+    def calls(self) -> Calls:
+        merged = Calls()
+        for phase in self.phases:
+            merged.by_route.update(phase.calls.by_route)
+            merged.throttled.update(phase.calls.throttled)
+        return merged
+
+    @property
+    def floor_pooled(self) -> float:
+        return floor_seconds(self.calls)
+
+    @property
+    def floor_in_order(self) -> float:
+        return sum(floor_seconds(p.calls) for p in self.phases)
+
+
+def measure(folder: Path, n: int) -> AtLimits:
+    with world(folder / f"limits-{n}") as here:
+        here.seed(n)
+        here.client_limits(stripe_rate=STRIPE_RATE, search_rate=STRIPE_SEARCH_RATE,
+                           qbo_per_minute=QBO_PER_MINUTE, qbo_concurrent=QBO_CONCURRENT)
+        here.enforce_real_limits()
+        phases = [here.sync(pipelines=[name]) for name in PIPELINES]
+    return AtLimits(n, phases)
+
+
+def figures(result: AtLimits) -> list[Figure]:
+    name = f"2 at the real limits {count(result.n)}"
+    ratio, ordered = result.elapsed / result.floor_pooled, result.elapsed / result.floor_in_order
+    share = result.calls.throttled_share
+    return [
+        Figure(name, "elapsed vs floor (pooled; in pipeline order)",
+               f"{result.elapsed:,.1f} s vs {result.floor_pooled:,.1f} s = {ratio:.2f}x; "
+               f"vs {result.floor_in_order:,.1f} s = {ordered:.2f}x",
+               f"<= {TARGET_RATIO:.2f}x", ratio <= TARGET_RATIO),
+        Figure(name, "requests answered 429",
+               f"{percent(share)} ({count(sum(result.calls.throttled.values()))} of "
+               f"{count(result.calls.total)})", f"< {percent(TARGET_THROTTLED)}",
+               share < TARGET_THROTTLED),
+    ]
