@@ -91,6 +91,7 @@ class FaultReport:
     kills: int
     lives: int
     token_refreshes: int
+    grace_refreshes: int      # a kill took a refresh's answer; the old token's grace saved it
     invalid_grants: int
     problems: list[str]
     mismatches: list[str]
@@ -139,6 +140,7 @@ class FaultReport:
         rows += [("kills survived (SIGKILL)", self.kills),
                  ("sync process lives", self.lives),
                  ("QBO token refreshes", self.token_refreshes),
+                 ("  answered from the old token's grace", self.grace_refreshes),
                  ("invalid_grant", self.invalid_grants),
                  ("webhook inbox items done", self.inbox.get("done", 0)),
                  ("duplicates found", self.duplicates),

@@ -199,8 +199,16 @@ class Crowd:
         self.log.paid_by_cheque += 1
 
     def _stripe_invoice(self, qbo_invoice_id: str) -> dict[str, Any] | None:
+        """The Stripe invoice the connector linked, if any (a link may lag a recreate)."""
         link = self.runtime.store.links.get("invoices-to-stripe", qbo_invoice_id)
-        return None if link is None else self.sandbox.stripe_get(f"/v1/invoices/{link.target_id}")
+        if link is None:
+            return None
+        try:
+            return dict(self.sandbox.stripe_get(f"/v1/invoices/{link.target_id}"))
+        except httpx.HTTPStatusError as exc:
+            if exc.response.status_code == 404:
+                return None
+            raise
 
     def _charge(self, qbo_invoice_id: str) -> str | None:
         invoice = self._stripe_invoice(qbo_invoice_id)

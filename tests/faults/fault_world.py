@@ -8,6 +8,13 @@ counters, never from the plan, so the figures report what the connector really m
 
 QuickBooks' published per-minute limit is off here: the checks read both systems every
 second or so, which would use up the connector's share; injected 429s take its place.
+
+Refresh tokens rotate on every refresh, and a superseded one keeps answering for
+`refresh_token_grace` seconds (Intuit has documented both "dead at once" and "24 hours
+more"). The grace is what lets a connector survive a SIGKILL landing in the few
+milliseconds between Intuit's answer and the commit of the new pair: the answer is gone
+with the process and no client can get it back. The report counts how often that happened;
+every other use of a superseded token would still be an invalid_grant.
 """
 
 from __future__ import annotations
@@ -45,6 +52,7 @@ class FaultPlan:
     client_timeout: float = 1.0      # the connections' timeout_seconds
     slow_seconds: float = 2.5        # how late a slow answer comes: past the timeout
     access_token_ttl: float = 4.0    # QBO access tokens live a few seconds
+    refresh_token_grace: float = 30.0  # see the module docstring
     webhook_delay_rate: float = 0.25
     webhook_delay_seconds: float = 4.0   # long enough for a restart's poll to come first
     workers: int = 4                 # record workers per page, and serve's inbox threads
@@ -108,6 +116,7 @@ class FaultWorld:
         self.folder, self.plan = Path(folder), plan
         options = SandboxOptions(
             qbo={"access_token_ttl": plan.access_token_ttl, "webhook_retry_scale": 0.01,
+                 "refresh_token_grace": plan.refresh_token_grace,
                  "webhook_batch_seconds": 0.05, "enforce_limits": False},
             stripe={"random_seed": plan.seed, "webhook_retry_delays": [0.5, 1.0, 2.0, 4.0]},
             workers=plan.workers)

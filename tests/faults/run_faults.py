@@ -155,6 +155,7 @@ def _report(world: FaultWorld, runtime: Runtime, process: SyncProcess, kills: in
     return FaultReport(
         tallies=tallies(world.sandbox), faults=world.faults_injected(), kills=kills,
         lives=process.lives, token_refreshes=oauth.get("refreshes", 0),
+        grace_refreshes=oauth.get("grace_refreshes", 0),
         invalid_grants=oauth.get("invalid_grant", 0),
         problems=invariant_problems(world.sandbox), mismatches=mismatches,
         pending_intents=len(runtime.store.intents.all_pending()),
@@ -167,6 +168,8 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--kills", type=int, default=20, help="how many SIGKILLs")
     parser.add_argument("--scale", type=int, default=10, help="customers beyond the story")
     parser.add_argument("--seed", type=int, default=20_261_102)
+    parser.add_argument("--life", type=float, nargs=2, default=(0.5, 4.0),
+                        metavar=("MIN", "MAX"), help="seconds the sync lives between kills")
     parser.add_argument("--folder", type=Path, default=None,
                         help="keep the project, database and logs here (default: a temp dir)")
     parser.add_argument("--debug", action="store_true",
@@ -175,7 +178,8 @@ def main(argv: list[str] | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="ml-connector-faults-") as temp:
         folder = args.folder or Path(temp)
         report = run(folder, kills=args.kills, scale=args.scale, seed=args.seed,
-                     debug=args.debug, echo=lambda text: print(text, flush=True))
+                     life=(args.life[0], args.life[1]), debug=args.debug,
+                     echo=lambda text: print(text, flush=True))
     print()
     print(report.table())
     failures = report.failures()

@@ -49,4 +49,6 @@ def test_every_kind_of_fault_was_met(report: FaultReport) -> None:
 def test_tokens_rotated_many_times_without_one_invalid_grant(report: FaultReport) -> None:
     assert report.token_refreshes >= 5
     assert report.invalid_grants == 0
+    # A superseded token is only ever used again when a kill took its refresh's answer.
+    assert report.grace_refreshes <= report.kills
 
