@@ -25,6 +25,8 @@ def pipeline_expressions(pipeline: Pipeline) -> Iterator[Expression]:
         yield pipeline.source_filter
     if pipeline.source_deleted_when is not None:
         yield pipeline.source_deleted_when
+    if pipeline.source_occurred_at is not None:
+        yield pipeline.source_occurred_at
     for key in pipeline.match:
         yield key.value
     yield from _mapping_expressions(pipeline.mapping)

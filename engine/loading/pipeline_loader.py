@@ -115,6 +115,7 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
     source, target = _side(check, "source"), _side(check, "target")
     source_filter = _source_expression(check, "filter")
     deleted_when = _source_expression(check, "deleted_when")
+    occurred_at = _source_expression(check, "occurred_at")
     match = _match_keys(check, target)
     mapping = _mapping(check)
     triggers, policies = _triggers(check, source), _policies(check, target)
@@ -124,7 +125,8 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
         name=data["name"], description=data.get("description", ""),
         source=source.endpoint, target=target.endpoint, mapping=mapping,
         path=str(path.absolute()), location=doc.locate(("name",)),
-        source_filter=source_filter, source_deleted_when=deleted_when, match=match,
+        source_filter=source_filter, source_deleted_when=deleted_when,
+        source_occurred_at=occurred_at, match=match,
         depends_on=tuple(data.get("depends_on", ())),
         **({"triggers": triggers} if triggers is not None else {}),
         **({"policies": policies} if policies is not None else {}),
@@ -139,7 +141,7 @@ def _side(check: _FileCheck, side: str) -> Side | None:
 
 
 def _source_expression(check: _FileCheck, key: str) -> Expression | None:
-    """`source.filter` or `source.deleted_when`: each must be one `{{ expression }}`."""
+    """`source.filter`, `deleted_when` or `occurred_at`: each must be one `{{ expression }}`."""
     if not check.ok("source", key):
         return None
     expression = check.expression(("source", key))

@@ -80,6 +80,8 @@ class Pipeline:
     # True for a source record that counts as deleted (e.g. deactivated): the delete policy
     # applies to it exactly as to a record the source system reports deleted.
     source_deleted_when: Expression | None = None
+    # When the source record came into being for this pipeline; see engine/sync/adoption.py.
+    source_occurred_at: Expression | None = None
     match: tuple[MatchKey, ...] = ()
     depends_on: tuple[str, ...] = ()
     triggers: tuple[Trigger, ...] = (Trigger("manual"),)

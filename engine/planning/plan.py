@@ -14,6 +14,7 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, ConnectorError, RecordError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
+from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.payloads import payload_hash
 from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
@@ -73,6 +74,7 @@ class _Planner:
     def __init__(self, runtime: Runtime, pipeline: Pipeline):
         self.runtime, self.pipeline = runtime, pipeline
         self.renderer = preview_renderer(runtime, pipeline)
+        self.beginnings = PipelineBeginnings(runtime.store, read_only=True)
         self.target = runtime.connector(pipeline.target.connection)
 
     def plan(self, record: Record) -> PlannedChange:
@@ -98,7 +100,11 @@ class _Planner:
             return PlannedChange(record.id, "skip", link.target_id if link else None)
         payload = self.renderer.payload(record)
         if link is None or link.payload_hash == VOIDED:
-            existing = None if link else find_existing(p, record, self.renderer, self.target, store)
+            existing = None
+            if link is None and may_have_foreign_target(p, record, self.renderer,
+                                                        self.renderer.context(record),
+                                                        self.beginnings):
+                existing = find_existing(p, record, self.renderer, self.target, store)
             if existing is not None:
                 return PlannedChange(record.id, "adopt", existing.id,
                                      tuple(diff(payload, existing.data)))

@@ -11,7 +11,7 @@ from datetime import datetime
 from sqlalchemy import select
 
 from ml_connector.engine.store import tables
-from ml_connector.engine.store.database import Database, upsert
+from ml_connector.engine.store.database import Database, insert_if_absent, upsert
 from ml_connector.engine.store.types import utcnow
 
 
@@ -30,6 +30,17 @@ class CursorRepository:
         with self._db.write() as conn:
             upsert(conn, tables.cursors, {"name": name, "value": value, "updated_at": utcnow()},
                    keys=("name",))
+
+    def setdefault(self, name: str, value: str) -> str:
+        """Store `value` unless the cursor exists; the stored value either way.
+
+        Concurrent callers all get the value of the one that stored first.
+        """
+        t = tables.cursors
+        with self._db.write() as conn:
+            insert_if_absent(conn, t, {"name": name, "value": value, "updated_at": utcnow()},
+                             keys=("name",))
+            return conn.execute(select(t.c.value).where(t.c.name == name)).scalar_one()
 
     def all(self) -> dict[str, tuple[str, datetime]]:
         """Every cursor as name -> (value, when stored), for status displays."""

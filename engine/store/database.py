@@ -121,12 +121,23 @@ class Database:
 def upsert(connection: Connection, table: Table, values: Mapping[str, Any],
            keys: Sequence[str]) -> None:
     """Insert `values`, or update the row that has the same `keys`, in one statement."""
+    statement = _dialect_insert(connection, table).values(**values)
+    changes = {name: statement.excluded[name] for name in values if name not in keys}
+    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+
+
+def insert_if_absent(connection: Connection, table: Table, values: Mapping[str, Any],
+                     keys: Sequence[str]) -> None:
+    """Insert `values` unless a row with the same `keys` exists; never an error for a race."""
+    statement = _dialect_insert(connection, table).values(**values)
+    connection.execute(statement.on_conflict_do_nothing(index_elements=list(keys)))
+
+
+def _dialect_insert(connection: Connection, table: Table) -> Any:
     if connection.dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     elif connection.dialect.name == "sqlite":
         from sqlalchemy.dialects.sqlite import insert
     else:  # pragma: no cover - the store supports SQLite and PostgreSQL only
         raise StoreError(f"unsupported database {connection.dialect.name!r}")
-    statement = insert(table).values(**values)
-    changes = {name: statement.excluded[name] for name in values if name not in keys}
-    connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
+    return insert(table)

@@ -25,6 +25,7 @@ from ml_connector.engine.records import Record
 from ml_connector.engine.store import Store
 from ml_connector.engine.store.intents import Intent
 from ml_connector.engine.store.links import Link
+from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.payloads import decode, encode, idempotency_key, payload_hash
@@ -40,9 +41,11 @@ class RecordSync:
     """The create / update / skip decision and the writes for one pipeline."""
 
     def __init__(self, pipeline: Pipeline, renderer: Renderer, target: Connector, store: Store,
-                 sync_dependency: Callable[[str, str], None]):
+                 sync_dependency: Callable[[str, str], None],
+                 beginnings: PipelineBeginnings | None = None):
         self.pipeline, self.renderer, self.target, self.store = pipeline, renderer, target, store
         self.sync_dependency = sync_dependency
+        self.beginnings = beginnings or PipelineBeginnings(store)
 
     def sync(self, record: Record) -> Outcome:
         p = self.pipeline
@@ -65,7 +68,9 @@ class RecordSync:
         pending = self.store.intents.pending(p.name, record.id)
         if pending is not None:
             return self._resume(record, pending, payload, digest)
-        existing = find_existing(p, record, self.renderer, self.target, self.store)
+        existing = None
+        if may_have_foreign_target(p, record, self.renderer, context, self.beginnings):
+            existing = find_existing(p, record, self.renderer, self.target, self.store)
         if existing is not None:
             return self._adopt(record, existing, payload, digest)
         return self._create(record, payload, digest, 0, "create")

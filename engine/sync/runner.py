@@ -18,6 +18,7 @@ from ml_connector.engine.errors import AuthError, ConnectorError, RecordError, R
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.store.audit import AuditEntry
+from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.context import LinkLookup
 from ml_connector.engine.sync.locks import KeyedLocks
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
@@ -46,6 +47,7 @@ class Runner:
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self._locks = locks or KeyedLocks()
         self._links = LinkLookup(runtime.store, runtime.pipelines, connectors=runtime.connector)
+        self._beginnings = PipelineBeginnings(runtime.store)
 
     def fork(self, *, trigger: str) -> Runner:
         """A runner with its own run id that shares this one's record locks and callbacks."""
@@ -129,7 +131,8 @@ class Runner:
 
     def _record_sync(self, pipeline: Pipeline, renderer: Renderer) -> RecordSync:
         target = self.runtime.connector(pipeline.target.connection)
-        return RecordSync(pipeline, renderer, target, self.runtime.store, self._sync_dependency)
+        return RecordSync(pipeline, renderer, target, self.runtime.store, self._sync_dependency,
+                          self._beginnings)
 
     def _sync_dependency(self, name: str, source_id: str) -> None:
         outcome = self.sync_id(name, source_id)
