@@ -18,6 +18,7 @@ import httpx
 
 from ml_connector.connectors.quickbooks.emulator import create_app as qbo_app
 from ml_connector.connectors.stripe.emulator import create_app as stripe_app
+from ml_connector.engine.model.project import Project
 from ml_connector.engine.store import Store
 from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.testing.servers import BackgroundServer
@@ -37,7 +38,7 @@ class SandboxOptions:
     qbo: dict[str, Any] = field(default_factory=dict)
     stripe: dict[str, Any] = field(default_factory=dict)
     pipelines_dir: Path | None = None   # None: the shipped pipelines
-    workers: int = 8
+    workers: int = Project.workers
     store_url: str | None = None        # None: SQLite file in the project folder
 
 

@@ -16,7 +16,7 @@ import yaml
 
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.errors import InvalidInput
-from ml_connector.engine.model.project import DEFAULT_STORE_URL, PROJECT_FILE
+from ml_connector.engine.model.project import DEFAULT_STORE_URL, PROJECT_FILE, Project
 
 HEADER = """\
 # ml-connector project. Secrets are references: ${env:NAME} reads an environment variable,
@@ -49,7 +49,7 @@ def starter_project(state: CliState) -> dict[str, Any]:
                "settings": starter_settings(name, registry.get(name).config_schema())}
         for name in registry.names() if name not in broken
     }
-    return {"version": 1, "store": {"url": DEFAULT_STORE_URL}, "workers": 8,
+    return {"version": 1, "store": {"url": DEFAULT_STORE_URL}, "workers": Project.workers,
             "connections": connections}
 
 

@@ -84,7 +84,8 @@ def read_project(path: Path, registry: PluginRegistry) -> tuple[Project, list[Di
         pipeline_dirs=_pipeline_dirs(doc, data, root, bad),
         connections=_connections(doc, data, registry),
         path=path.absolute(),
-        workers=data["workers"] if ("workers",) not in bad and "workers" in data else 8,
+        workers=(data["workers"] if ("workers",) not in bad and "workers" in data
+                 else Project.workers),
     )
     return project, doc.diagnostics
 

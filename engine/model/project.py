@@ -37,4 +37,7 @@ class Project:
     pipeline_dirs: tuple[Path, ...] = ()
     connections: Mapping[str, Connection] = field(default_factory=dict)
     path: Path | None = None
-    workers: int = 8
+    # Records synced at once per run. Real API round trips take 100-400 ms, so this many
+    # in flight is what lets a run reach the APIs' own rate limits; the connectors' limiters
+    # (not this number) keep it within them.
+    workers: int = 32

@@ -70,7 +70,7 @@ def test_omitted_sections_take_their_defaults(write: Write, registry: Any, tmp_p
     assert project.store_url == f"sqlite:///{tmp_path}/.ml-connector/state.db"
     assert project.pipeline_dirs == (shipped_pipelines_dir(),)
     assert sorted(project.connections) == ["ledger", "payments"]
-    assert project.workers == 8
+    assert project.workers == 32
 
 
 def test_shipped_pipelines_folder_is_package_data() -> None:
