@@ -166,10 +166,10 @@ class World:
             args.append("--full")
         if profile is not None:
             args += ["--profile", str(profile)]
-        emulators = _own_cpu()
+        emulators = emulators_cpu()
         with self.counting() as calls:
             report = run_child(HERE / "sync_child.py", args)
-        return SyncRun(report, calls[0], _own_cpu() - emulators)
+        return SyncRun(report, calls[0], emulators_cpu() - emulators)
 
 
 @dataclass(frozen=True)
@@ -198,7 +198,8 @@ class SyncRun:
                    if not actions or a in actions)
 
 
-def _own_cpu() -> float:
+def emulators_cpu() -> float:
+    """CPU seconds of this process so far: the emulators' threads, since syncs are children."""
     usage = resource.getrusage(resource.RUSAGE_SELF)
     return usage.ru_utime + usage.ru_stime
 
