@@ -23,6 +23,7 @@ from ml_connector.engine.plugins.protocol import (
     ConnectorPlugin,
     CredentialStore,
     EntitySpec,
+    MatchListing,
     WebhookRejected,
 )
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
@@ -42,6 +43,7 @@ __all__ = [
     "ImmutableTargetError",
     "InvalidInput",
     "Location",
+    "MatchListing",
     "MlConnectorError",
     "NotFoundError",
     "PermanentError",

@@ -6,17 +6,19 @@ PaymentIntents and balance transactions are read-only, as their source of truth 
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ml_connector.connectors.stripe import customers, webhooks
 from ml_connector.connectors.stripe.api import StripeApi
 from ml_connector.connectors.stripe.events import ChangeReader
 from ml_connector.connectors.stripe.invoices import Invoices
+from ml_connector.connectors.stripe.match_listing import match_listing
 from ml_connector.connectors.stripe.reads import Reader
 from ml_connector.connectors.stripe.settings import API_VERSION, StripeSettings
 from ml_connector.connectors.stripe.spec import entity
 from ml_connector.engine.errors import ConnectorError, PermanentError
+from ml_connector.engine.plugins.protocol import MatchListing
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITABLE = ("customer", "invoice")
@@ -41,6 +43,10 @@ class StripeConnector:
 
     def find(self, entity: str, field: str, value: Any) -> list[Record]:
         return self.reader.find(entity, field, value)
+
+    def match_listing(self, entity: str, fields: Sequence[str]) -> MatchListing | None:
+        """Customers and invoices listed for a backfill's matching, instead of searches."""
+        return match_listing(self.reader, entity, fields)
 
     def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:
         self._writable(entity)

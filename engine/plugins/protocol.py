@@ -10,7 +10,7 @@ to the engine.
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -79,6 +79,36 @@ class WebhookRejected(Exception):
     def __init__(self, status: int, reason: str):
         super().__init__(reason)
         self.status, self.reason = status, reason
+
+
+def _admit_any(record: Record) -> bool:
+    return True
+
+
+@dataclass(frozen=True)
+class MatchListing:
+    """Every record of an entity that `find` could return, for matching a backfill at once.
+
+    A first run (or `run --full`) of a pipeline with match keys would otherwise call `find`
+    once per key for every source record: on APIs whose search is slow, rate-limited or
+    eventually consistent, one paged listing of the target is both cheaper and exact. A
+    connector offers it with the optional method
+    `match_listing(entity, fields) -> MatchListing | None` (found with getattr, like
+    `reconcile_view`); None says these fields cannot be matched from a listing, and the
+    engine calls `find` as before.
+
+    The engine keeps only `key(field, value at field)` -> record id of each listed record
+    and later fetches a candidate with `get`, so the contract is: for every `field` and
+    `value`, the listed records whose key for the value at `field` (a dotted path into
+    `data`) equals `key(field, value)` are exactly those `find(entity, field, value)` would
+    return, and `admits(record)` tells whether `find` could return a record as `get` reads
+    it (e.g. not once it is voided). `key` answers None for a value `find` would find
+    nothing for. `records` is iterated once, lazily: stream it page by page.
+    """
+
+    records: Iterable[Record]
+    key: Callable[[str, Any], Hashable | None]
+    admits: Callable[[Record], bool] = _admit_any
 
 
 @runtime_checkable

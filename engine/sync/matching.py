@@ -2,7 +2,9 @@
 
 This is what lets a first sync against an account that already holds the records adopt them
 instead of creating duplicates. Match keys are tried in the order the pipeline lists them;
-a candidate already linked to another source record is never adopted twice.
+a candidate already linked to another source record is never adopted twice. A run that reads
+its source from the beginning passes a `finder` that answers from one listing of the target
+(engine/sync/match_index.py) instead of a search per record.
 """
 
 from __future__ import annotations
@@ -12,11 +14,12 @@ from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.plugins.protocol import Connector
 from ml_connector.engine.records import Record
 from ml_connector.engine.store import Store
+from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.rendering import Renderer
 
 
 def find_existing(pipeline: Pipeline, record: Record, renderer: Renderer, target: Connector,
-                  store: Store) -> Record | None:
+                  store: Store, finder: Finder | None = None) -> Record | None:
     """The one unlinked target record the match keys point at, or None when there is none."""
     if not pipeline.match:
         return None
@@ -26,7 +29,8 @@ def find_existing(pipeline: Pipeline, record: Record, renderer: Renderer, target
         if value is None or value == "":
             continue
         candidates = [
-            found for found in target.find(pipeline.target.entity, key.target_field, value)
+            found for found in (finder or target).find(pipeline.target.entity,
+                                                       key.target_field, value)
             if _unclaimed(found, pipeline, record, store)
         ]
         if len(candidates) == 1:

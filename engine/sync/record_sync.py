@@ -26,6 +26,7 @@ from ml_connector.engine.store import Store
 from ml_connector.engine.store.intents import Intent
 from ml_connector.engine.store.links import Link
 from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
+from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.payloads import decode, encode, idempotency_key, payload_hash
@@ -42,9 +43,11 @@ class RecordSync:
 
     def __init__(self, pipeline: Pipeline, renderer: Renderer, target: Connector, store: Store,
                  sync_dependency: Callable[[str, str], None],
-                 beginnings: PipelineBeginnings | None = None):
+                 beginnings: PipelineBeginnings | None = None, *,
+                 finder: Finder | None = None):
         self.pipeline, self.renderer, self.target, self.store = pipeline, renderer, target, store
         self.sync_dependency = sync_dependency
+        self.finder = finder
         self.beginnings = beginnings or PipelineBeginnings(store)
 
     def sync(self, record: Record) -> Outcome:
@@ -70,7 +73,8 @@ class RecordSync:
             return self._resume(record, pending, payload, digest)
         existing = None
         if may_have_foreign_target(p, record, self.renderer, context, self.beginnings):
-            existing = find_existing(p, record, self.renderer, self.target, self.store)
+            existing = find_existing(p, record, self.renderer, self.target, self.store,
+                                     self.finder)
         if existing is not None:
             return self._adopt(record, existing, payload, digest)
         return self._create(record, payload, digest, 0, "create")
@@ -98,7 +102,8 @@ class RecordSync:
     def _resume(self, record: Record, intent: Intent, payload: Mapping[str, Any],
                 digest: str) -> Outcome:
         """Finish a create that was interrupted: adopt what it made, or re-send it unchanged."""
-        existing = find_existing(self.pipeline, record, self.renderer, self.target, self.store)
+        existing = find_existing(self.pipeline, record, self.renderer, self.target, self.store,
+                                 self.finder)
         if existing is None:
             self._complete(record, intent, 0, "create")
         else:

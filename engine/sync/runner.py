@@ -21,6 +21,7 @@ from ml_connector.engine.store.audit import AuditEntry
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.context import LinkLookup
 from ml_connector.engine.sync.locks import KeyedLocks
+from ml_connector.engine.sync.match_index import Finder, listing_finder
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.record_sync import RecordSync
 from ml_connector.engine.sync.rendering import Renderer
@@ -57,15 +58,22 @@ class Runner:
     # -- whole pipelines ----------------------------------------------------------------------
 
     def run(self, name: str, *, full: bool = False) -> RunSummary:
-        """Sync every source record changed since the stored cursor (every record when `full`)."""
+        """Sync every source record changed since the stored cursor (every record when `full`).
+
+        Reading from the beginning, unlinked records are matched against one listing of the
+        target, when its connector offers one, rather than a search each (see match_index).
+        """
         pipeline = self.runtime.pipelines.get(name)
         summary = RunSummary(pipeline.name, self.run_id)
         source = self.runtime.connector(pipeline.source.connection)
         store = self.runtime.store
         cursor = None if full else store.cursors.get(cursor_name(pipeline.name))
+        finder = None
+        if cursor is None:
+            finder = listing_finder(pipeline, self.runtime.connector(pipeline.target.connection))
         try:
             for page in source.read_changes(pipeline.source.entity, cursor):
-                for outcome in self._sync_all(pipeline, page.records):
+                for outcome in self._sync_all(pipeline, page.records, finder):
                     summary.add(outcome)
                 if page.cursor is not None:
                     store.cursors.put(cursor_name(pipeline.name), page.cursor)
@@ -103,12 +111,16 @@ class Runner:
             record = Record(pipeline.source.entity, source_id, {}, deleted=True)
         return self.sync_record(pipeline, record)
 
-    def sync_record(self, pipeline: Pipeline, record: Record) -> Outcome:
-        """Sync one record under its lock, audit the attempt, and never raise for one record."""
+    def sync_record(self, pipeline: Pipeline, record: Record, *,
+                    finder: Finder | None = None) -> Outcome:
+        """Sync one record under its lock, audit the attempt, and never raise for one record.
+
+        `finder` answers match lookups in place of the target's `find` (a run's listing).
+        """
         renderer = RecordingRenderer(pipeline, self._links)
         with self._locks.hold((pipeline.name, record.id)):
             try:
-                outcome = self._record_sync(pipeline, renderer).sync(record)
+                outcome = self._record_sync(pipeline, renderer, finder).sync(record)
             except AuthError:
                 raise
             except (RecordError, ConnectorError) as exc:
@@ -122,17 +134,20 @@ class Runner:
 
     # -- internals ----------------------------------------------------------------------------
 
-    def _sync_all(self, pipeline: Pipeline, records: list[Record]) -> list[Outcome]:
+    def _sync_all(self, pipeline: Pipeline, records: list[Record],
+                  finder: Finder | None) -> list[Outcome]:
         workers = max(1, min(self.runtime.project.workers, len(records)))
         if workers == 1:
-            return [self.sync_record(pipeline, record) for record in records]
+            return [self.sync_record(pipeline, record, finder=finder) for record in records]
         with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="sync") as pool:
-            return list(pool.map(lambda r: self.sync_record(pipeline, r), records))
+            return list(pool.map(lambda r: self.sync_record(pipeline, r, finder=finder),
+                                 records))
 
-    def _record_sync(self, pipeline: Pipeline, renderer: Renderer) -> RecordSync:
+    def _record_sync(self, pipeline: Pipeline, renderer: Renderer,
+                     finder: Finder | None = None) -> RecordSync:
         target = self.runtime.connector(pipeline.target.connection)
         return RecordSync(pipeline, renderer, target, self.runtime.store, self._sync_dependency,
-                          self._beginnings)
+                          self._beginnings, finder=finder)
 
     def _sync_dependency(self, name: str, source_id: str) -> None:
         outcome = self.sync_id(name, source_id)

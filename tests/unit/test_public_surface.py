@@ -5,9 +5,9 @@ import ml_connector.engine as engine
 PLUGIN_AUTHOR_API = {
     "ApiClient", "AuthError", "ChangePage", "ConflictError", "Connector", "ConnectorContext",
     "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EntitySpec",
-    "ImmutableTargetError", "InvalidInput", "Location", "MlConnectorError", "NotFoundError",
-    "PermanentError", "RateLimiter", "Record", "RetryPolicy", "RetryableError", "WebhookEvent",
-    "WebhookRejected",
+    "ImmutableTargetError", "InvalidInput", "Location", "MatchListing", "MlConnectorError",
+    "NotFoundError", "PermanentError", "RateLimiter", "Record", "RetryPolicy", "RetryableError",
+    "WebhookEvent", "WebhookRejected",
 }
 
 

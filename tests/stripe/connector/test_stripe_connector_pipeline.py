@@ -24,6 +24,7 @@ from ml_connector.engine.plugins.protocol import ConnectorContext, EntitySpec
 from ml_connector.engine.plugins.registry import PluginRegistry
 from ml_connector.engine.records import ChangePage, Record
 from ml_connector.engine.store import Store
+from ml_connector.engine.store.links import Link
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
@@ -219,3 +220,89 @@ def test_the_flag_policy_leaves_the_invoice_alone(tmp_path: Path, store: Store,
     assert flagged.action == "flag" and "amounts cannot change" in (flagged.error or "")
     (invoice,) = world.stripe_invoices()
     assert invoice["status"] == "open" and invoice["total"] == 10000
+
+
+SEARCHES = ("/v1/customers/search", "/v1/invoices/search")
+
+
+def _requests(world: World, route: str, method: str = "GET") -> list[dict[str, Any]]:
+    return [r for r in world.emulator.emulator.state.requests
+            if r["route"] == route and r["method"] == method]
+
+
+def _customer(world: World, **data: str) -> str:
+    return str(ok(world.emulator.http.post("/v1/customers", data=data))["id"])
+
+
+def _linked(world: World, source_id: str) -> str | None:
+    link = world.runtime.store.links.get("customers-to-stripe", source_id)
+    return link.target_id if link else None
+
+
+def test_a_first_run_adopts_from_one_listing_without_searching(world: World) -> None:
+    by_metadata = _customer(world, email="accounts@beta.example",
+                            **{"metadata[qbo_customer_id]": "59"})
+    by_email = _customer(world, email="ap@gamma.example")
+    unrelated = _customer(world, email="ap@zeta.example")
+    for source_id, email in (("59", "ap@beta.example"), ("60", "ap@gamma.example"),
+                             ("61", "ap@delta.example")):
+        world.books.rows["Customer"][source_id] = {"Id": source_id, "Email": email,
+                                                   "DisplayName": f"Customer {source_id}"}
+    world.emulator.emulator.state.requests.clear()
+    summary = world.run()["customers-to-stripe"]
+    assert summary.counts == {"adopt+update": 2, "create": 2}, summary.as_dict()
+    assert (_linked(world, "59"), _linked(world, "60")) == (by_metadata, by_email)
+    made = {_linked(world, "58"), _linked(world, "61")}
+    assert made.isdisjoint({by_metadata, by_email, unrelated, None})
+    assert not any(r["route"] in SEARCHES for r in world.emulator.emulator.state.requests)
+    assert not [r for r in _requests(world, "/v1/customers") if "email" in r["params"]]
+    customers = ok(world.emulator.http.get("/v1/customers", params={"limit": 100}))["data"]
+    assert len(customers) == 5
+
+
+def test_an_incremental_run_still_searches(world: World) -> None:
+    world.run()
+    world.runtime.store.cursors.put("pipeline:customers-to-stripe", "since-the-first-run")
+    existing = _customer(world, **{"metadata[qbo_customer_id]": "62"})
+    world.books.rows["Customer"]["62"] = {"Id": "62", "DisplayName": "Later Ltd"}
+    world.emulator.emulator.state.requests.clear()
+    summary = world.run()["customers-to-stripe"]
+    assert summary.counts == {"unchanged": 1, "adopt+update": 1}, summary.as_dict()
+    assert _linked(world, "62") == existing
+    assert len(_requests(world, "/v1/customers/search")) == 1
+    assert _requests(world, "/v1/customers") == []
+
+
+def test_a_listed_customer_linked_to_another_record_is_not_adopted(world: World) -> None:
+    taken = _customer(world, email="shared@acme.example")
+    world.runtime.store.links.put(Link(
+        pipeline="customers-to-stripe", source_id="57", target_connection="stripe",
+        target_entity="customer", target_id=taken, payload_hash=None))
+    world.books.rows["Customer"]["63"] = {"Id": "63", "DisplayName": "Acme Branch",
+                                          "Email": "shared@acme.example"}
+    summary = world.run()["customers-to-stripe"]
+    assert summary.counts == {"create": 2}, summary.as_dict()
+    assert _linked(world, "63") not in (taken, None)
+    assert not any(r["route"] in SEARCHES for r in world.emulator.emulator.state.requests)
+
+
+def test_the_listing_pages_through_a_large_account(world: World) -> None:
+    oldest = _customer(world, **{"metadata[qbo_customer_id]": "59"})
+    for number in range(150):
+        _customer(world, email=f"filler{number}@acme.example")
+    world.books.rows["Customer"]["59"] = {"Id": "59", "DisplayName": "Oldest Ltd"}
+    world.emulator.emulator.state.requests.clear()
+    summary = world.run()["customers-to-stripe"]
+    assert summary.counts == {"adopt+update": 1, "create": 1}, summary.as_dict()
+    assert _linked(world, "59") == oldest
+    pages = _requests(world, "/v1/customers")
+    assert len(pages) == 2 and "starting_after" in pages[1]["params"]
+    assert not any(r["route"] in SEARCHES for r in world.emulator.emulator.state.requests)
+
+
+def test_a_full_re_run_of_linked_records_lists_nothing(world: World) -> None:
+    world.run()
+    world.emulator.emulator.state.requests.clear()
+    summary = Runner(world.runtime).run("customers-to-stripe", full=True)
+    assert summary.counts == {"unchanged": 1}, summary.as_dict()
+    assert world.emulator.emulator.state.requests == []
