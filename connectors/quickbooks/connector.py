@@ -12,7 +12,7 @@ import logging
 import threading
 import time
 from collections import OrderedDict
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
@@ -23,7 +23,7 @@ from ml_connector.connectors.quickbooks.api import ApiResult, QboApi, request_id
 from ml_connector.connectors.quickbooks.auth import QboAuth, TokenManager
 from ml_connector.connectors.quickbooks.batching import BatchWrite, BatchWriter
 from ml_connector.connectors.quickbooks.cdc import ChangeReader
-from ml_connector.connectors.quickbooks.query import select
+from ml_connector.connectors.quickbooks.query import MAX_PAGE, select
 from ml_connector.connectors.quickbooks.records import to_record
 from ml_connector.connectors.quickbooks.settings import QboSettings
 from ml_connector.connectors.quickbooks.spec import ENTITIES, QboEntity
@@ -80,6 +80,28 @@ class QuickBooksConnector:
         except NotFoundError:
             return None
         return self._record(spec, result.body[spec.name], result)
+
+    def get_many(self, entity: str, record_ids: Sequence[str]) -> dict[str, Record]:
+        """The existing records among `record_ids`, read with `Id IN (...)` queries.
+
+        One query answers up to MAXRESULTS (1000) ids; the statement is POSTed, so no URL
+        length bounds the list. A deleted record is not returned by a query, so it is absent,
+        as `get` answers None for it; name-list entities ask for inactive rows too, because
+        `get` returns a deactivated customer rather than nothing.
+        """
+        spec = self._entity(entity)
+        wanted = list(dict.fromkeys(str(record_id) for record_id in record_ids))
+        found: dict[str, Record] = {}
+        for start in range(0, len(wanted), MAX_PAGE):
+            chunk = wanted[start:start + MAX_PAGE]
+            conditions: list[tuple[str, str, Any]] = [("Id", "IN", chunk)]
+            if spec.name_list:
+                conditions.append(("Active", "IN", (True, False)))
+            result = self.api.query(select(spec.name, conditions, page=len(chunk)))
+            for row in result.body.get("QueryResponse", {}).get(spec.name, []):
+                record = self._record(spec, row, result)
+                found[record.id] = record
+        return found
 
     def read_changes(self, entity: str, cursor: str | None) -> Iterator[ChangePage]:
         spec = self._entity(entity)

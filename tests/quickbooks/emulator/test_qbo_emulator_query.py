@@ -147,3 +147,21 @@ def test_parser_reads_every_clause() -> None:
         ("TxnDate", ">=", ("2026-01-01",)), ("DocNumber", "IN", ("1", "2"))]
     assert query.order == [("TxnDate", True), ("DocNumber", False)]
     assert (query.start, query.max_results) == (11, 10)
+
+
+def test_id_in_reads_the_named_live_rows_and_still_applies_every_condition(
+        named: QboClient) -> None:
+    ids = {row["DisplayName"]: row["Id"] for row in
+           named.query("SELECT * FROM Customer MAXRESULTS 10")["Customer"]}
+    acme, zoe = ids["Acme Widgets Ltd"], ids["Zoë Café"]
+    gone = named.create("Invoice", {"CustomerRef": {"value": acme}, "Line": [
+        {"DetailType": "SalesItemLineDetail", "Amount": "5.00", "SalesItemLineDetail": {
+            "ItemRef": {"value": named.find_one("Item", "Name", "Services")["Id"]}}}]})
+    named.ok(named.post("invoice", {"Id": gone["Id"], "SyncToken": gone["SyncToken"]},
+                        operation="delete"))
+    rows = named.query(f"SELECT * FROM Customer WHERE Id IN ('{acme}', '{zoe}', "
+                       f"'{gone['Id']}', '99999') AND DisplayName LIKE 'Acme%'")
+    assert [r["Id"] for r in rows["Customer"]] == [acme]
+    assert named.query(f"SELECT * FROM Invoice WHERE Id IN ('{gone['Id']}')") == {}
+    both = named.query(f"SELECT * FROM Customer WHERE Id IN ({zoe}, '{acme}')")
+    assert sorted(r["Id"] for r in both["Customer"]) == sorted([acme, zoe])
