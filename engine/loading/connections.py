@@ -68,7 +68,15 @@ def check_connection(
         settings=settings,
         base_url=raw["base_url"] if isinstance(raw.get("base_url"), str) else None,
         location=doc.locate_key(path),
+        webhook_settle_seconds=_seconds(raw.get("webhook_settle_seconds")),
     )
+
+
+def _seconds(value: Any) -> float | None:
+    """A schema-checked number of seconds, or None when the entry does not set one."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    return float(value)
 
 
 def _check_settings(

@@ -18,7 +18,8 @@ class Connection:
     """A configured connection to one system.
 
     `settings` still holds secret *references* (`${env:NAME}`, `${secret:NAME}`), never values:
-    they are resolved only when the connection is opened.
+    they are resolved only when the connection is opened. `webhook_settle_seconds` is None
+    when the file leaves the hold of webhook notifications to the connector's default.
     """
 
     name: str
@@ -26,6 +27,7 @@ class Connection:
     settings: Mapping[str, Any]
     base_url: str | None = None
     location: Location | None = None
+    webhook_settle_seconds: float | None = None
 
 
 @dataclass(frozen=True)

@@ -5,12 +5,17 @@ group. It describes its configuration (a JSON Schema whose `writeOnly` propertie
 secrets) and its entities, and it opens a `Connector` for one configured connection. The
 engine drives connectors only through the methods below, so a new system needs no change
 to the engine.
+
+Some capabilities are optional: the engine looks for them with getattr and does without when
+they are absent, so a plugin offers them only when its system can: `health()`,
+`reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector, and
+`webhook_settle_seconds` on a plugin (see `ConnectorPlugin`).
 """
 
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
@@ -146,9 +151,32 @@ class Connector(Protocol):
     def close(self) -> None: ...
 
 
+class BulkReader(Protocol):
+    """Optional: a connector that can read many records of one entity in a single request.
+
+    The inbox worker uses it to read, with one call, every record that notifications waiting
+    together name, instead of one `get` per notification; a connector without it is read
+    with `get`, record by record.
+    """
+
+    def get_many(self, entity: str, record_ids: Sequence[str]) -> Mapping[str, Record]:
+        """The records that exist, by id; an id that does not exist (or was deleted) is absent.
+
+        An absent id is treated exactly like `get` returning None. The connector splits the
+        ids into as many requests as its system's limits require.
+        """
+        ...
+
+
 @runtime_checkable
 class ConnectorPlugin(Protocol):
-    """The object a plugin's entry point names: describes a system and opens connections."""
+    """The object a plugin's entry point names: describes a system and opens connections.
+
+    Optionally it declares `webhook_settle_seconds: float`: how long a connection's webhook
+    notifications are held after intake so that those arriving close together are processed
+    together (and read with one `get_many`). It defaults to 0 (process at once); a
+    connection's `webhook_settle_seconds` in the project file overrides it.
+    """
 
     name: str
     description: str

@@ -56,15 +56,20 @@ class InboxRepository:
         self._db = db
 
     def add(self, connection: str, event_id: str, entity: str, record_id: str,
-            operation: str, payload: dict) -> bool:
-        """Store an event; False when this connection's event id was stored before."""
+            operation: str, payload: dict, *, available_at: datetime | None = None) -> bool:
+        """Store an event; False when this connection's event id was stored before.
+
+        `available_at` holds the event back until then (a settle window); by default it is
+        due at once.
+        """
         now = utcnow()
         try:
             with self._db.write() as conn:
                 conn.execute(insert(tables.inbox).values(
                     connection=connection, event_id=event_id, entity=entity,
                     record_id=record_id, operation=operation, payload=payload,
-                    status=PENDING, attempts=0, received_at=now, available_at=now))
+                    status=PENDING, attempts=0, received_at=now,
+                    available_at=available_at or now))
         except IntegrityError:
             return False
         return True

@@ -107,6 +107,15 @@ class Runner:
             raise
         except ConnectorError as exc:
             return self._record_failure(pipeline, source_id, exc)
+        return self.sync_read(name, source_id, record)
+
+    def sync_read(self, name: str, source_id: str, record: Record | None) -> Outcome:
+        """Sync a source record the caller has already read; None means it does not exist.
+
+        This is `sync_id` after its read, for callers that read many records at once: a
+        missing record takes the delete path, exactly as when `get` answers None.
+        """
+        pipeline = self.runtime.pipelines.get(name)
         if record is None:
             record = Record(pipeline.source.entity, source_id, {}, deleted=True)
         return self.sync_record(pipeline, record)

@@ -29,6 +29,14 @@ class ServiceMetrics:
                                  ["connection"], registry=self.registry)
         self.polls = Counter("mlc_polls_total", "Scheduled polls run, by outcome",
                              ["pipeline", "outcome"], registry=self.registry)
+        self.shared_reads = Counter(
+            "mlc_inbox_shared_reads_total",
+            "Reads of many inbox items' records at once (one get_many each)",
+            ["connection"], registry=self.registry)
+        self.shared_read_records = Counter(
+            "mlc_inbox_shared_read_records_total",
+            "Distinct records asked for by those shared reads, found or not",
+            ["connection"], registry=self.registry)
         depth = Gauge("mlc_inbox_depth", "Webhook events stored and not yet processed",
                       registry=self.registry)
         depth.set_function(inbox_depth)

@@ -58,7 +58,8 @@ class Service:
 
     def start(self) -> None:
         for index in range(self.options.workers):
-            worker = InboxWorker(self.runner, self.stop, idle_wait=self.options.worker_idle_wait)
+            worker = InboxWorker(self.runner, self.stop, idle_wait=self.options.worker_idle_wait,
+                                 metrics=self.metrics)
             self._spawn(worker.run_forever, f"inbox-{index}")
         if self.options.poll:
             scheduler = PollScheduler(self.runner, self.stop, self.metrics)

@@ -3,7 +3,8 @@
 The sender's timeout is short (seconds) and it retries on anything but 2xx, so the handler
 does only what must happen before answering: check the size, let the connector verify the
 signature and parse the delivery, and store each event in the inbox (deduplicated by event
-id). Workers do the syncing afterwards.
+id), due at the end of the connection's settle window (see `settling`). Workers do the
+syncing afterwards.
 """
 
 from __future__ import annotations
@@ -15,8 +16,10 @@ from starlette.requests import ClientDisconnect, Request
 from starlette.responses import JSONResponse
 
 from ml_connector.engine.plugins.protocol import WebhookRejected
+from ml_connector.engine.store.types import utcnow
 from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.triggers.metrics import ServiceMetrics
+from ml_connector.engine.triggers.settling import settle_seconds, window_end
 
 log = logging.getLogger("ml_connector.webhooks")
 
@@ -64,13 +67,15 @@ class WebhookIntake:
             events = self.runtime.connector(connection).parse_webhook(headers, body)
         except WebhookRejected as exc:
             return self._reject(connection, exc.status, exc.reason)
+        due = window_end(utcnow(), settle_seconds(self.runtime, connection))
         stored = 0
         for event in events:
             payload = {"account": event.account, "occurred_at": event.occurred_at,
                        "extra": dict(event.extra),
                        "record": dict(event.record.data) if event.record else None}
             if self.runtime.store.inbox.add(connection, event.event_id, event.entity,
-                                            event.record_id, event.operation, payload):
+                                            event.record_id, event.operation, payload,
+                                            available_at=due):
                 stored += 1
         duplicates = len(events) - stored
         self.metrics.events.labels(connection, "accepted").inc(stored)

@@ -1,8 +1,11 @@
 """Draining the webhook inbox: each stored event becomes a sync of the record it names.
 
 Events carry ids, and a sender does not promise order, so a worker never trusts the event's
-copy of the record: it fetches the record as it is now and syncs that. A failed item is
-retried with backoff up to a budget, then kept as failed (visible, replayable), never dropped.
+copy of the record: it fetches the record as it is now and syncs that. Items claimed together
+are grouped by (connection, entity); when the connector can read many records in one request
+(`get_many`), each group is read once, and every item is then synced from that read. A failed
+item is retried with backoff up to a budget, then kept as failed (visible, replayable), never
+dropped; each item is settled on its own, whether or not its record was read with others.
 """
 
 from __future__ import annotations
@@ -11,23 +14,37 @@ import logging
 import threading
 import uuid
 
-from ml_connector.engine.errors import AuthError
+from ml_connector.engine.errors import AuthError, ConnectorError
 from ml_connector.engine.store import InboxItem
 from ml_connector.engine.sync.runner import Runner
+from ml_connector.engine.triggers.coalescing import (
+    ReadMany,
+    SharedRead,
+    SourceGroup,
+    bulk_reader,
+    group_by_source,
+)
+from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.routing import pipelines_for
 
 log = logging.getLogger("ml_connector.worker")
 
 MAX_ATTEMPTS = 8
+# Large enough that a settle window's notifications are claimed, and read, together; small
+# enough that one worker's batch is done well within its 60 s lease.
+BATCH = 25
+AUTH_RETRY_DELAY = 60
 
 
 class InboxWorker:
-    """One worker thread's loop: claim a batch, sync each item, settle it."""
+    """One worker thread's loop: claim a batch, read each group, sync each item, settle it."""
 
-    def __init__(self, runner: Runner, stop: threading.Event, *, batch: int = 10,
-                 idle_wait: float = 0.2, max_attempts: int = MAX_ATTEMPTS):
+    def __init__(self, runner: Runner, stop: threading.Event, *, batch: int = BATCH,
+                 idle_wait: float = 0.2, max_attempts: int = MAX_ATTEMPTS,
+                 metrics: ServiceMetrics | None = None):
         self.runner, self.stop = runner, stop
         self.batch, self.idle_wait, self.max_attempts = batch, idle_wait, max_attempts
+        self.metrics = metrics
         self.name = f"worker-{uuid.uuid4().hex[:8]}"
 
     def run_forever(self) -> None:
@@ -39,18 +56,17 @@ class InboxWorker:
         """Process one claimed batch; returns how many items it settled."""
         inbox = self.runner.runtime.store.inbox
         items = inbox.claim(self.batch, worker=self.name)
-        for item in items:
-            self.process(item)
+        for group in group_by_source(items):
+            self._process_group(group)
         return len(items)
 
-    def process(self, item: InboxItem) -> None:
+    def process(self, item: InboxItem, shared: SharedRead | None = None) -> None:
+        """Sync one item, from `shared` when that covers it (else read alone), and settle it."""
         inbox = self.runner.runtime.store.inbox
         try:
-            errors = self._sync(item)
+            errors = self._sync(item, shared)
         except AuthError as exc:
-            # Authorisation is gone: keep the event pending for after re-authorisation.
-            inbox.failed(item.id, str(exc), retry=True, delay=60)
-            log.error("%s", exc)
+            self._await_authorisation(item, exc)
             return
         if not errors:
             inbox.done(item.id)
@@ -59,11 +75,70 @@ class InboxWorker:
         inbox.failed(item.id, "; ".join(errors), retry=retry,
                      delay=min(300, 2 ** item.attempts))
 
-    def _sync(self, item: InboxItem) -> list[str]:
+    def _process_group(self, group: SourceGroup) -> None:
+        read_many = self._reader(group)
+        shared: SharedRead | None = None
+        for index, item in enumerate(group.items):
+            if read_many is not None and (shared is None or not shared.answers(item.record_id)):
+                shared = self._read_together(read_many, group, index)
+                if shared is None:
+                    return
+            self.process(item, shared)
+
+    def _reader(self, group: SourceGroup) -> ReadMany | None:
+        """`get_many` when it saves requests here: two or more records, pipelines to feed."""
+        if len(group.ids_from(0)) < 2:
+            return None
+        pipelines = self.runner.runtime.pipelines
+        if not pipelines_for(pipelines, group.connection, group.entity):
+            return None
+        try:
+            connector = self.runner.runtime.connector(group.connection)
+        except Exception:  # opening fails per item below, where it is reported as it always was
+            return None
+        return bulk_reader(connector)
+
+    def _read_together(self, read_many: ReadMany, group: SourceGroup,
+                       index: int) -> SharedRead | None:
+        """Read the records of the items from `index` on; None once those items are handled.
+
+        Without authorisation every one of them waits for it, as a lone item would. Any other
+        failure of the shared read falls back to reading item by item, so one record the
+        system cannot return does not hold back the rest of the group.
+        """
+        ids = group.ids_from(index)
+        try:
+            shared = SharedRead.read(read_many, group.entity, ids)
+        except AuthError as exc:
+            for item in group.items[index:]:
+                self._await_authorisation(item, exc)
+            return None
+        except ConnectorError as exc:
+            log.warning("reading %d %s records of %s together failed, reading them one by "
+                        "one: %s", len(ids), group.entity, group.connection, exc)
+            for item in group.items[index:]:
+                self.process(item)
+            return None
+        if self.metrics is not None:
+            self.metrics.shared_reads.labels(group.connection).inc()
+            self.metrics.shared_read_records.labels(group.connection).inc(len(ids))
+        return shared
+
+    def _await_authorisation(self, item: InboxItem, exc: AuthError) -> None:
+        """Authorisation is gone: keep the event pending for after re-authorisation."""
+        self.runner.runtime.store.inbox.failed(item.id, str(exc), retry=True,
+                                               delay=AUTH_RETRY_DELAY)
+        log.error("%s", exc)
+
+    def _sync(self, item: InboxItem, shared: SharedRead | None) -> list[str]:
         errors = []
         pipelines = self.runner.runtime.pipelines
         for name in pipelines_for(pipelines, item.connection, item.entity):
-            outcome = self.runner.sync_id(name, item.record_id)
+            if shared is not None and item.record_id in shared.ids:
+                outcome = self.runner.sync_read(name, item.record_id,
+                                                shared.record(item.record_id))
+            else:
+                outcome = self.runner.sync_id(name, item.record_id)
             if outcome.action == "fail" and outcome.retryable:
                 errors.append(f"{name}: {outcome.error}")
         return errors

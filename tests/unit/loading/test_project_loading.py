@@ -155,3 +155,15 @@ def test_a_folder_stands_for_its_project_file(write: Write, registry: Any, tmp_p
     assert load_project(tmp_path, registry=registry).workers == 3
     with pytest.raises(PipelineInvalid, match="cannot read file"):
         load_project(tmp_path / "flows", registry=registry)
+
+
+def test_a_connection_may_set_how_long_its_webhooks_settle(write: Write, registry: Any) -> None:
+    write("flows/.keep", "")
+    held = PROJECT.replace("    base_url:", "    webhook_settle_seconds: 0.5\n    base_url:")
+    project = load_project(write("ml-connector.yaml", held), registry=registry)
+    assert project.connections["books"].webhook_settle_seconds == 0.5
+    unset = load_project(write("ml-connector.yaml", PROJECT), registry=registry)
+    assert unset.connections["books"].webhook_settle_seconds is None
+    too_long = PROJECT.replace("    base_url:", "    webhook_settle_seconds: 600\n    base_url:")
+    with pytest.raises(PipelineInvalid, match="webhook_settle_seconds: must be at most 60"):
+        load_project(write("ml-connector.yaml", too_long), registry=registry)
