@@ -67,6 +67,8 @@ class Runner:
         summary = RunSummary(pipeline.name, self.run_id)
         source = self.runtime.connector(pipeline.source.connection)
         store = self.runtime.store
+        if pipeline.source_occurred_at is not None:
+            self._beginnings.of(pipeline.name)   # a run, even of nothing, begins the pipeline
         cursor = None if full else store.cursors.get(cursor_name(pipeline.name))
         finder = None
         if cursor is None:

@@ -119,3 +119,10 @@ def test_a_pipeline_without_occurred_at_always_searches(world: World) -> None:
 def test_times_are_read_from_unix_seconds_or_iso_text(value: object,
                                                       expected: datetime | None) -> None:
     assert occurred_time(value) == expected
+
+
+def test_a_run_that_finds_nothing_still_begins_the_pipeline(dated: World) -> None:
+    dated.runner().run(ORDERS)
+    stored = dated.runtime.store.cursors.get(f"began:{ORDERS}")
+    assert stored is not None
+    assert abs(occurred_time(stored) - datetime.now(UTC)) < timedelta(minutes=1)
