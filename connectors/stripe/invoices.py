@@ -1,10 +1,16 @@
-"""Writing invoices: draft, one invoice item per line, the total checked, finalized.
+"""Writing invoices: draft, its lines added in one request, the total checked, finalized.
 
 The engine's idempotency key creates the draft; later steps use keys derived from it or
-from the draft (`<key>:finalize`, each line's key in `invoice_lines`), so a create
+from the draft (`<key>:finalize`, the lines' keys in `invoice_lines`), so a create
 interrupted at any step and sent again replays the steps already done and never adds a line
-twice. Whatever an interrupted create or update left, the draft's lines are read back and
-repaired before the total is checked, so the check judges the mapping, not an accident.
+twice. Whatever an interrupted create or update left, the draft's lines are repaired and
+checked before the total is, so the check judges the mapping, not an accident.
+
+A backfill creates many invoices, and every request counts against Stripe's rate limit, so
+a create reads nothing it can learn otherwise: the draft it just made has no lines to read,
+and the add_lines answer shows the lines it made (`invoice_lines` says when that answer is
+trusted). A draft deleted since a replayed create made it shows itself by a 404 on the
+first request to it; only then is it read, and a successor made.
 
 Once finalized, an invoice's amounts cannot change in Stripe. An update that would change
 them raises `ImmutableTargetError`; the pipeline's policy then voids and recreates the
@@ -40,12 +46,16 @@ ALWAYS_EDITABLE = ("description", "footer", "metadata", "auto_advance", "custom_
 OPEN = ("open", "uncollectible")
 
 
-def split(payload: Mapping[str, Any]) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+def split(payload: Mapping[str, Any], invoice_id: str | None = None
+          ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
+    """Invoice parameters and lines; too many lines fail before anything is written."""
     params = {k: v for k, v in payload.items() if k not in CONTROL}
     lines = [dict(line) for line in payload.get("lines") or []]
     if len(lines) > MAX_LINES:
-        raise PermanentError(f"a Stripe invoice holds at most {MAX_LINES} lines; this one "
-                             f"has {len(lines)}")
+        which = (f"Stripe invoice {invoice_id}" if invoice_id else
+                 f"the Stripe invoice with metadata {dict(params.get('metadata') or {})}")
+        raise PermanentError(f"{which} would have {len(lines)} lines; a Stripe invoice "
+                             f"holds at most {MAX_LINES}")
     return params, lines
 
 
@@ -78,39 +88,70 @@ class Invoices:
     # -- create ------------------------------------------------------------------------------
 
     def create(self, payload: Mapping[str, Any], key: str) -> Record:
-        params, lines = split(payload)
-        params.setdefault("auto_advance", False)
-        params.setdefault("pending_invoice_items_behavior", "exclude")
-        invoice, key = self._draft(params, key)
-        if invoice["status"] == "draft":
-            self.lines.repair(invoice, lines)
-            invoice = self._checked(invoice["id"], lines, payload, f"{key}:finalize")
-        return self._done(self._settle(invoice, payload, f"{key}:pay"))
-
-    def _draft(self, params: dict[str, Any], key: str) -> tuple[dict[str, Any], str]:
-        """The draft this create made, as it is now, and the key that made it.
+        """Draft, lines, check, finalize; a successor draft if a replayed one is gone.
 
         A replayed create answers with the draft as it was first made, even if that draft
         was deleted since (its total did not match, say): then a successor is made under a
         key derived from the gone draft, the same key on every retry.
         """
+        params, lines = split(payload)
+        params.setdefault("auto_advance", False)
+        params.setdefault("pending_invoice_items_behavior", "exclude")
         for _ in range(MAX_SUCCESSORS):
             draft = self._keep(self.api.post("/v1/invoices", params, idempotency_key=key))
-            current = self.api.get_or_none(f"/v1/invoices/{draft['id']}")
-            if current is not None:
-                return self._keep(current), key
-            key = derived_key(key, draft["id"])
+            try:
+                invoice = self._complete(draft, lines, payload, key)
+            except NotFoundError:
+                if self.api.get_or_none(f"/v1/invoices/{draft['id']}") is not None:
+                    raise  # something else is missing (a tax rate, say), not the draft
+                key = derived_key(key, draft["id"])
+                continue
+            return self._done(self._settle(invoice, payload, f"{key}:pay"))
         raise RetryableError(f"Stripe drafts made for this invoice keep disappearing "
                              f"(last key {key}); the record will be tried again")
 
+    def _complete(self, draft: dict[str, Any], lines: list[dict[str, Any]],
+                  payload: Mapping[str, Any], key: str) -> dict[str, Any]:
+        """Lines, check and finalize for the draft `key` made, as its create answered.
+
+        `draft` is the create's answer: the draft with no lines, as it was first made even
+        when the create was replayed. Adding the lines from there asks under the key an
+        earlier attempt used at the same point, so its lines are replayed, not doubled; a
+        draft that has moved on since shows in the answer and is read (`invoice_lines`).
+        """
+        if draft["status"] != "draft":
+            return draft
+        try:
+            answer = self.lines.repair(draft, lines)
+        except ImmutableTargetError:
+            current = self._get(draft["id"])  # finalized by an earlier attempt since
+            if current["status"] == "draft":
+                raise
+            return current
+        if answer is None and not lines:
+            answer = draft
+        return self._checked(draft["id"], lines, payload, f"{key}:finalize", answer,
+                             trust_answers=True)
+
     def _checked(self, invoice_id: str, lines: list[dict[str, Any]],
-                 payload: Mapping[str, Any], key: str) -> dict[str, Any]:
-        """Read the draft back until its lines are the wanted ones, then `_ready` it."""
+                 payload: Mapping[str, Any], key: str, answer: dict[str, Any] | None = None,
+                 *, trust_answers: bool = False) -> dict[str, Any]:
+        """Check the draft's lines until they are the wanted ones, then `_ready` it.
+
+        An answer of the last write stands in for a read when it shows the wanted lines.
+        Only a create trusts them: a draft's lines can be edited from one list to another
+        and back, and then a repair asks again under a key whose lines were deleted since,
+        and the replayed answer shows them as if they were there.
+        """
         for _ in range(LINE_PASSES):
-            invoice = self._get(invoice_id)
+            if answer is not None and self.lines.matches(answer, lines):
+                invoice = answer
+            else:
+                invoice = self._get(invoice_id)
             if self.lines.matches(invoice, lines):
                 return self._ready(invoice, payload, key)
-            self.lines.repair(invoice, lines)
+            repaired = self.lines.repair(invoice, lines)
+            answer = repaired if trust_answers else None
         raise RetryableError(f"the lines of Stripe draft {invoice_id} kept changing while "
                              "they were written; the record will be tried again")
 
@@ -145,8 +186,8 @@ class Invoices:
     # -- update ------------------------------------------------------------------------------
 
     def update(self, invoice_id: str, payload: Mapping[str, Any]) -> Record:
+        params, lines = split(payload, invoice_id)
         invoice = self._get(invoice_id)
-        params, lines = split(payload)
         digest = derived_key(invoice_id, repr(sorted(params.items(), key=str)), repr(lines))
         if invoice["status"] == "draft":
             invoice = self._update_draft(invoice, params, lines, payload, digest)

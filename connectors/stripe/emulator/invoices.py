@@ -15,6 +15,7 @@ from ml_connector.connectors.stripe.emulator.customers import search
 from ml_connector.connectors.stripe.emulator.errors import StripeError, bad_state, invalid
 from ml_connector.connectors.stripe.emulator.events import changed, emit
 from ml_connector.connectors.stripe.emulator.invoice_items import (
+    MAX_ITEMS,
     attach,
     check_currency,
     editable_invoice,
@@ -36,6 +37,10 @@ DRAFT_PARAMS = ("collection_method", "due_date", "days_until_due", "currency", "
                 "default_tax_rates", "statement_descriptor", "automatically_finalizes_at")
 OPEN_PARAMS = ("description", "footer", "metadata", "auto_advance", "custom_fields")
 CREATE_PARAMS = (*DRAFT_PARAMS, *OPEN_PARAMS, "customer", "pending_invoice_items_behavior")
+# Line fields of add_lines the emulator models (Stripe's `unit_amount_decimal` is only
+# accepted inside `price_data` there, which needs products the emulator does not keep).
+ADD_LINES_FIELDS = frozenset({"amount", "description", "discountable", "metadata", "period",
+                              "quantity", "tax_rates"})
 SEARCH_FIELDS = ("customer", "status", "total", "number", "currency", "metadata", "created")
 
 
@@ -187,8 +192,7 @@ def _line_item(state: EmulatorState, inv: dict[str, Any], index: int,
                line: Any) -> dict[str, Any]:
     if not isinstance(line, dict):
         raise invalid("Invalid array: lines", param=f"lines[{index}]")
-    unknown = set(line) - {"amount", "description", "discountable", "metadata", "period",
-                           "quantity", "tax_rates", "unit_amount_decimal"}
+    unknown = set(line) - ADD_LINES_FIELDS
     if unknown:
         raise StripeError(400, f"Received unknown parameter: lines[{index}]"
                           f"[{sorted(unknown)[0]}]", code="parameter_unknown")
@@ -196,11 +200,15 @@ def _line_item(state: EmulatorState, inv: dict[str, Any], index: int,
 
 
 def add_lines(call: Call) -> dict[str, Any]:
+    """Append new items to a draft, all or none, and answer with the invoice."""
     state, params = call.state, call.params
     inv = editable_invoice(state, call.path["id"])
     lines = params.list("lines")
     if not lines:
         raise invalid("Missing required param: lines.", param="lines", code="parameter_missing")
+    if len(invoice_items(state, inv)) + len(lines) > MAX_ITEMS:
+        raise invalid(f"An invoice can have at most {MAX_ITEMS} invoice items.",
+                      param="lines")
     before = state.snapshot(inv)
     metadata = merge_metadata(inv["metadata"], params.raw("invoice_metadata"))
     items = [_line_item(state, inv, index, line) for index, line in enumerate(lines)]

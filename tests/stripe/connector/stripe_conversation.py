@@ -1,10 +1,11 @@
 """One conversation of the connector with Stripe, recorded as a cassette and replayed offline.
 
 It runs the same way against the emulator, Stripe's test mode (to re-record) or the
-cassette: a customer created and found by e-mail, an invoice created (draft, two items, the
-total checked, finalized), its memo updated, an amount change refused, the invoice voided,
-a missing object read, and a poll of the Events API. Every value sent later is taken from
-an earlier answer, so replay sends exactly what was recorded.
+cassette: a customer created and found by e-mail, an invoice created (draft, two lines in
+one add_lines request, the total checked, finalized), its memo updated, an amount change
+refused, the invoice voided, a missing object read, and a poll of the Events API. Every
+value sent later is taken from an earlier answer, so replay sends exactly what was
+recorded.
 """
 
 from __future__ import annotations

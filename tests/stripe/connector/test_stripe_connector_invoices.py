@@ -58,10 +58,55 @@ def test_a_total_that_does_not_match_stops_before_finalizing(
     assert ok(stripe_emulator.http.get("/v1/invoices"))["data"] == []
 
 
-def test_an_interrupted_create_resumes_without_a_second_line(
+def _routes(emulator: RunningEmulator) -> list[str]:
+    return [f"{r['method']} {r['route']}" for r in emulator.emulator.state.requests]
+
+
+def test_a_three_line_invoice_takes_one_request_for_its_lines(
         stripe_emulator: RunningEmulator, stripe_connector: Any) -> None:
     payload = invoice_payload(_customer(stripe_connector), "usd", [1000, 2000, 3000])
-    # The first attempt dies after two lines were added (a crash, as far as Stripe knows).
+    stripe_emulator.emulator.state.requests.clear()
+    record = stripe_connector.create("invoice", payload, idempotency_key="inv-one")
+    assert [line["description"] for line in record.data["lines"]["data"]] == [
+        "line 0", "line 1", "line 2"]
+    assert record.data["status"] == "open" and record.data["total"] == 6000
+    assert _routes(stripe_emulator) == [
+        "POST /v1/invoices", "POST /v1/invoices/{id}/add_lines",
+        "POST /v1/invoices/{id}/finalize"]
+
+
+def test_a_create_killed_after_its_lines_resumes_without_a_second_set(
+        stripe_emulator: RunningEmulator, stripe_connector: Any) -> None:
+    payload = invoice_payload(_customer(stripe_connector), "usd", [1000, 2000, 3000])
+    # The first attempt dies once Stripe applied add_lines, before it read the answer.
+    original = stripe_connector.api.post
+
+    def dies_after_add_lines(path: str, params: Any = None, *,
+                             idempotency_key: str | None = None) -> Any:
+        reply = original(path, params, idempotency_key=idempotency_key)
+        if path.endswith("/add_lines"):
+            raise PermanentError("simulated crash after add_lines")
+        return reply
+
+    stripe_connector.api.post = dies_after_add_lines
+    with pytest.raises(PermanentError, match="simulated crash"):
+        stripe_connector.create("invoice", payload, idempotency_key="inv-resume")
+    stripe_connector.api.post = original
+    record = stripe_connector.create("invoice", payload, idempotency_key="inv-resume")
+    assert record.data["status"] == "open" and record.data["total"] == 6000
+    assert [line["amount"] for line in record.data["lines"]["data"]] == [1000, 2000, 3000]
+    assert len(ok(stripe_emulator.http.get("/v1/invoices"))["data"]) == 1
+    items = ok(stripe_emulator.http.get("/v1/invoiceitems", params={"limit": 100}))["data"]
+    assert len(items) == 3
+
+
+def test_an_interrupted_unit_price_create_resumes_without_a_second_line(
+        stripe_emulator: RunningEmulator, stripe_connector: Any) -> None:
+    """Unit-price lines go one invoice item each; a crash between two resumes cleanly."""
+    payload = invoice_payload(_customer(stripe_connector), "usd", [])
+    payload["lines"] = [{"description": f"hours {i}", "unit_amount_decimal": Decimal(100),
+                         "quantity": i} for i in (1, 2, 3)]
+    payload["total"] = 600
     calls = {"n": 0}
     original = stripe_connector.api.post
 
@@ -74,12 +119,30 @@ def test_an_interrupted_create_resumes_without_a_second_line(
 
     stripe_connector.api.post = flaky
     with pytest.raises(PermanentError, match="simulated crash"):
-        stripe_connector.create("invoice", payload, idempotency_key="inv-resume")
+        stripe_connector.create("invoice", payload, idempotency_key="inv-unit-resume")
     stripe_connector.api.post = original
-    record = stripe_connector.create("invoice", payload, idempotency_key="inv-resume")
-    assert record.data["status"] == "open" and record.data["total"] == 6000
-    assert [line["amount"] for line in record.data["lines"]["data"]] == [1000, 2000, 3000]
+    record = stripe_connector.create("invoice", payload, idempotency_key="inv-unit-resume")
+    assert record.data["status"] == "open" and record.data["total"] == 600
+    assert [line["amount"] for line in record.data["lines"]["data"]] == [100, 200, 300]
     assert len(ok(stripe_emulator.http.get("/v1/invoices"))["data"]) == 1
+
+
+def test_more_lines_than_a_stripe_invoice_holds_fail_before_any_write(
+        stripe_emulator: RunningEmulator, stripe_connector: Any) -> None:
+    payload = invoice_payload(_customer(stripe_connector), "usd", [1] * 251)
+    with pytest.raises(PermanentError, match=r"qbo_invoice_id.*would have 251 lines.*at most 250"):
+        stripe_connector.create("invoice", payload, idempotency_key="inv-251")
+    assert ok(stripe_emulator.http.get("/v1/invoices"))["data"] == []
+    draft = stripe_connector.create("invoice", invoice_payload(
+        _customer(stripe_connector), "usd", [1], finalize=False), idempotency_key="inv-d1")
+    with pytest.raises(PermanentError, match=f"Stripe invoice {draft.id} would have 251"):
+        stripe_connector.update("invoice", draft.id, {**payload, "finalize": False})
+
+
+def test_a_draft_of_250_lines_is_written(stripe_connector: Any) -> None:
+    payload = invoice_payload(_customer(stripe_connector), "usd", [1] * 250, finalize=False)
+    record = stripe_connector.create("invoice", payload, idempotency_key="inv-250")
+    assert record.data["total"] == 250
 
 
 def test_create_a_draft_only(stripe_connector: Any) -> None:

@@ -109,6 +109,56 @@ def test_a_bad_line_in_add_lines_adds_none(stripe_http: httpx.Client) -> None:
     assert get(stripe_http, inv)["total"] == 0
 
 
+def test_add_lines_only_on_a_draft(stripe_http: httpx.Client) -> None:
+    inv = draft(stripe_http)
+    add_item(stripe_http, inv, amount="100")
+    finalize(stripe_http, inv)
+    response = stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines",
+                                data={"lines[0][amount]": "50"})
+    assert response.status_code == 400
+    error = response.json()["error"]
+    assert error["type"] == "invalid_request_error" and error["code"] == "invoice_not_editable"
+    assert get(stripe_http, inv)["total"] == 100
+
+
+def test_add_lines_past_250_items_adds_none(stripe_http: httpx.Client) -> None:
+    inv = draft(stripe_http)
+    add_item(stripe_http, inv, amount="1")
+    data = {f"lines[{i}][amount]": "1" for i in range(250)}
+    response = stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines", data=data)
+    assert response.status_code == 400 and "at most 250" in response.json()["error"]["message"]
+    assert get(stripe_http, inv)["total"] == 1
+    data.pop("lines[249][amount]")
+    assert ok(stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines", data=data))["total"] == 250
+
+
+def test_add_lines_takes_no_unit_amount_decimal(stripe_http: httpx.Client) -> None:
+    """Stripe takes a unit price in add_lines only inside price_data."""
+    inv = draft(stripe_http)
+    response = stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines", data={
+        "lines[0][unit_amount_decimal]": "12.5", "lines[0][quantity]": "2"})
+    assert response.status_code == 400
+    assert response.json()["error"]["code"] == "parameter_unknown"
+
+
+def test_add_lines_replays_under_its_idempotency_key(stripe_http: httpx.Client) -> None:
+    inv = draft(stripe_http)
+    data = {"lines[0][amount]": "100", "lines[1][amount]": "200"}
+    headers = {"Idempotency-Key": "add-once"}
+    first = stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines", data=data, headers=headers)
+    again = stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines", data=data, headers=headers)
+    assert again.headers["Idempotent-Replayed"] == "true" and again.json() == first.json()
+    assert get(stripe_http, inv)["total"] == 300
+
+
+def test_add_lines_announces_each_new_item(stripe_http: httpx.Client) -> None:
+    inv = draft(stripe_http)
+    ok(stripe_http.post(f"/v1/invoices/{inv['id']}/add_lines",
+                        data={"lines[0][amount]": "100", "lines[1][amount]": "200"}))
+    events = ok(stripe_http.get("/v1/events", params={"type": "invoiceitem.created"}))["data"]
+    assert sorted(e["data"]["object"]["amount"] for e in events) == [100, 200]
+
+
 def test_finalize_numbers_the_invoice_and_creates_the_default_payment(
         stripe_http: httpx.Client) -> None:
     inv = draft(stripe_http)
