@@ -14,22 +14,14 @@ import httpx
 
 from ml_connector.connectors.stripe.errors import classify
 from ml_connector.connectors.stripe.forms import encode, flatten
+from ml_connector.connectors.stripe.pacing import Pacing
 from ml_connector.connectors.stripe.settings import API_VERSION, StripeSettings
 from ml_connector.engine.errors import NotFoundError
-from ml_connector.engine.http import ApiClient, RateLimiter, RetryPolicy
+from ml_connector.engine.http import ApiClient, RetryPolicy
 
 FORM = "application/x-www-form-urlencoded"
 PAGE_SIZE = 100
 EventHook = Callable[[str, Mapping[str, Any]], None]
-
-
-def _limiter(limit: float) -> RateLimiter:
-    """Requests spaced evenly, one below `limit` per second, without bursts.
-
-    A bucket of capacity B refilling at R lets B + R requests through in one second; Stripe
-    counts requests per second, so B = 1 and R = limit - 1 never exceed the limit.
-    """
-    return RateLimiter(per_second=max(limit - 1, limit / 2), burst=1)
 
 
 class Reply:
@@ -44,19 +36,20 @@ class StripeApi:
 
     def __init__(self, settings: StripeSettings, *, on_event: EventHook | None = None,
                  transport: httpx.BaseTransport | None = None,
-                 sleep: Callable[[float], None] | None = None):
+                 sleep: Callable[[float], None] | None = None,
+                 pacing: Pacing | None = None):
         self.settings = settings
         extra: dict[str, Any] = {"sleep": sleep} if sleep is not None else {}
+        self.pacing = pacing or Pacing.from_settings(settings)
         self.client = ApiClient(
             settings.api_base, classify=self._classify,
             auth=httpx.BasicAuth(settings.secret_key, ""),
             headers={"Stripe-Version": API_VERSION, "User-Agent": "ml-connector"},
-            limiter=_limiter(settings.rate),
+            limiter=self.pacing.overall, limiters_for=self.pacing.limiters_for,
             retry=RetryPolicy(max_attempts=settings.max_attempts, initial_wait=0.5,
                               max_wait=5.0),
             timeout=settings.timeout_seconds, request_id_header="Request-Id",
             transport=transport, on_event=on_event, **extra)
-        self.search_limiter = _limiter(settings.search_requests_per_second)
 
     def _classify(self, response: httpx.Response) -> Any:
         return classify(response, reauth_command=self.settings.reset_key_command)
@@ -99,8 +92,7 @@ class StripeApi:
         found: list[dict[str, Any]] = []
         params: dict[str, Any] = {"query": query, "limit": PAGE_SIZE}
         while True:
-            with self.search_limiter.acquire():
-                page = self.get(path, params).body
+            page = self.get(path, params).body
             found.extend(page.get("data") or [])
             if not page.get("has_more") or not page.get("next_page"):
                 return found

@@ -36,6 +36,7 @@ class StripeSettings:
     webhook_tolerance_seconds: int = 300
     requests_per_second: float | None = None
     search_requests_per_second: float = 20.0
+    endpoint_requests_per_second: float = 25.0
     max_attempts: int = 5
     timeout_seconds: float = 80.0
 

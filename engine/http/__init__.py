@@ -5,7 +5,7 @@ Connectors build their API clients from these pieces so that retries, rate limit
 """
 
 from ml_connector.engine.http.classify import classify_status
-from ml_connector.engine.http.client import ApiClient, Classifier, EventHook
+from ml_connector.engine.http.client import ApiClient, Classifier, EventHook, LimitersFor
 from ml_connector.engine.http.rate_limit import RateLimiter
 from ml_connector.engine.http.retry import RetryPolicy, parse_retry_after
 
@@ -13,6 +13,7 @@ __all__ = [
     "ApiClient",
     "Classifier",
     "EventHook",
+    "LimitersFor",
     "RateLimiter",
     "RetryPolicy",
     "classify_status",

@@ -1,6 +1,8 @@
 """The one HTTP client every connector uses, so retries and rate limits are written once.
 
-Each attempt waits for the connection's `RateLimiter`, sends, and hands the response to the
+Each attempt waits for the connection's `RateLimiter` (and for any further limiters the
+connector's `limiters_for` names for that method and path, such as a per-endpoint budget),
+sends, and hands the response to the
 connector's `classify` function, which turns it into an error from
 `ml_connector.engine.errors` (or None for success). Only a `RetryableError` is retried, with
 the `RetryPolicy`; timeouts and dropped connections count as retryable. Everything else
@@ -16,8 +18,8 @@ from __future__ import annotations
 
 import logging
 import time
-from collections.abc import Callable, Mapping
-from contextlib import nullcontext
+from collections.abc import Callable, Mapping, Sequence
+from contextlib import AbstractContextManager, nullcontext
 from functools import partial
 from types import TracebackType
 from typing import Any
@@ -33,6 +35,7 @@ log = logging.getLogger("ml_connector.http")
 
 Classifier = Callable[[httpx.Response], ConnectorError | None]
 EventHook = Callable[[str, Mapping[str, Any]], None]
+LimitersFor = Callable[[str, str], Sequence[RateLimiter]]
 DEFAULT_RETRY = RetryPolicy()
 
 
@@ -45,10 +48,16 @@ class ApiClient:
                  request_id_header: str | None = None,
                  transport: httpx.BaseTransport | None = None,
                  on_event: EventHook | None = None,
-                 sleep: Callable[[float], None] = time.sleep):
+                 sleep: Callable[[float], None] = time.sleep,
+                 limiters_for: LimitersFor | None = None):
+        """`limiters_for(method, path)` names the limiters one request must satisfy besides
+        `limiter`, for APIs that budget some endpoints on their own; they must share the
+        clock of `limiter` and should be shared by every thread, since a budget is only
+        kept if all callers draw from one limiter."""
         self._http = httpx.Client(base_url=base_url, auth=auth, headers=headers,
                                   timeout=timeout, transport=transport)
         self._classify, self._limiter, self._retry = classify, limiter, retry
+        self._limiters_for = limiters_for
         self._request_id_header, self._on_event, self._sleep = (
             request_id_header, on_event, sleep)
 
@@ -80,11 +89,20 @@ class ApiClient:
 
     def _attempt(self, request: httpx.Request) -> httpx.Response:
         """One attempt; the same request object goes out every time, byte for byte."""
-        gate = self._limiter.acquire() if self._limiter is not None else nullcontext()
-        with gate:
+        with self._gate(request):
             started = time.perf_counter()
             response = self._send(request, started)
         return self._check(response, time.perf_counter() - started)
+
+    def _gate(self, request: httpx.Request) -> AbstractContextManager[None]:
+        """Every limiter this request must wait for; the connection's own is waited for
+        last, so its budget is spent at the moment the request leaves."""
+        extra = (tuple(self._limiters_for(request.method, request.url.path))
+                 if self._limiters_for is not None else ())
+        limiters = (self._limiter, *extra) if self._limiter is not None else extra
+        if not limiters:
+            return nullcontext()
+        return limiters[0].acquire(*limiters[1:])
 
     def _send(self, request: httpx.Request, started: float) -> httpx.Response:
         """Send once; a transport failure becomes a `ConnectorError` saying whether to retry."""

@@ -10,15 +10,22 @@ that uses one connection, and combines three rules:
 - a concurrency cap (`max_concurrency`): at most N requests in flight at once;
 - a penalty deadline (`penalise`): after a 429 with `Retry-After`, nobody sends before then.
 
+A request may have to satisfy several limiters (a per-endpoint budget and the connection's
+own): `limiter.acquire(*also)` waits for each of `also` in turn and for `limiter` last, so
+`limiter` is charged closest to the moment the request leaves. Charging every limiter for
+one future send time instead would keep a shared limiter's next slot for a request held
+back by a narrow one, and everyone else would wait behind it.
+
 Time comes from the injected `clock` and `sleep`, so tests drive it with a fake clock.
 """
 
 from __future__ import annotations
 
+import itertools
 import threading
 import time
 from collections.abc import Callable, Iterator
-from contextlib import AbstractContextManager, contextmanager, nullcontext
+from contextlib import AbstractContextManager, ExitStack, contextmanager
 
 
 class TokenBucket:
@@ -48,6 +55,9 @@ def _positive(name: str, value: float | None) -> None:
         raise ValueError(f"{name} must be positive, got {value!r}")
 
 
+_created = itertools.count()
+
+
 class RateLimiter:
     """Thread-safe limiter shared by every thread that talks to one connection."""
 
@@ -68,13 +78,22 @@ class RateLimiter:
         self._buckets = [TokenBucket(rate, capacity, now) for rate in rates]
         self._slots = threading.BoundedSemaphore(max_concurrency) if max_concurrency else None
         self._penalty_until = float("-inf")
+        # Concurrency slots of limiters acquired together are taken in creation order, so
+        # two callers combining the same limiters never each hold what the other waits for.
+        self._order = next(_created)
 
-    def acquire(self) -> AbstractContextManager[None]:
+    def acquire(self, *also: RateLimiter) -> AbstractContextManager[None]:
         """Block until this caller may send; hold a concurrency slot while the block runs.
 
-        Use it around exactly one request: `with limiter.acquire(): send()`.
+        Use it around exactly one request: `with limiter.acquire(): send()`. `also` are
+        further limiters (sharing this limiter's clock) the same request must satisfy; the
+        request waits for their tokens first, one after the other, then for this one's.
         """
-        return self._acquired()
+        for other in also:
+            if other._clock is not self._clock:
+                raise ValueError("limiters acquired together must share one clock")
+        others = [limiter for limiter in dict.fromkeys(also) if limiter is not self]
+        return self._acquired([*others, self])
 
     def penalise(self, seconds: float) -> None:
         """Hold every caller back for `seconds` from now (the server's `Retry-After`).
@@ -85,11 +104,15 @@ class RateLimiter:
             self._penalty_until = max(self._penalty_until, self._clock() + max(0.0, seconds))
 
     @contextmanager
-    def _acquired(self) -> Iterator[None]:
-        self._wait_for_tokens()
-        slot = self._slots if self._slots is not None else nullcontext()
-        with slot:
-            self._wait_out_penalty()
+    def _acquired(self, limiters: list[RateLimiter]) -> Iterator[None]:
+        for limiter in limiters:
+            limiter._wait_for_tokens()
+        with ExitStack() as slots:
+            for limiter in sorted(limiters, key=lambda each: each._order):
+                if limiter._slots is not None:
+                    slots.enter_context(limiter._slots)
+            for limiter in limiters:
+                limiter._wait_out_penalty()
             yield
 
     def _wait_for_tokens(self) -> None:

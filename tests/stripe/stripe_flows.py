@@ -157,7 +157,8 @@ def connect(url: str, **settings: Any) -> Any:
     from ml_connector.engine.plugins.protocol import ConnectorContext
 
     values = {"secret_key": TEST_KEY, "mode": "test", "webhook_secret": WEBHOOK_SECRET,
-              "requests_per_second": 1000, "search_requests_per_second": 1000, **settings}
+              "requests_per_second": 1000, "search_requests_per_second": 1000,
+              "endpoint_requests_per_second": 1000, **settings}
     context = ConnectorContext(connection="stripe", settings=values,
                                credentials=MemoryCredentials(), base_url=url)
     return plugin.connect(context)

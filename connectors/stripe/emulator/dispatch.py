@@ -110,7 +110,8 @@ class Dispatcher:
             if "error" in faults:
                 raise faults["error"].as_error()
             _authenticate(self.emulator, request)
-            self.emulator.rate_limits.check(self.endpoint.search)
+            self.emulator.rate_limits.check(
+                self.endpoint.search, f"{self.endpoint.method} {self.endpoint.path}")
             params = await _params(request, method)
             params.check_known(self.endpoint.params)
             status, body, extra = await self._run(request, rid, params, key, faults)

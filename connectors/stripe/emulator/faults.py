@@ -10,7 +10,9 @@ Fault kinds, each optionally limited to a method, a path prefix, a number of req
            answer, like a network failure after the server did the work
 
 Rate limits, when on: 25 requests/s in test mode, 100/s live, 20/s for search (which also
-count towards the global limit), answered with 429 `rate_limit`.
+count towards the global limit) and 25/s for each endpoint (a method and path template, so
+`POST /v1/invoiceitems` and `GET /v1/invoices/{id}` count separately), answered with 429
+`rate_limit`.
 
 Every fault a request actually meets is counted (`GET /_emulator/faults/counts`, keyed
 `error_<status>`, `slow`, `drop`), so a fault suite can report what its client survived.
@@ -21,7 +23,7 @@ from __future__ import annotations
 import random
 import threading
 import time
-from collections import Counter, deque
+from collections import Counter, defaultdict, deque
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -120,38 +122,47 @@ class FaultBook:
 
 
 class RateLimits:
-    """Sliding windows per scope ("global", "search"), one second long unless configured.
+    """Sliding windows per scope, one second long unless configured.
 
+    Scopes are "global", "search" and one per endpoint, all endpoints sharing the limit
+    configured as "endpoint". A request refused by any scope counts against none.
     A longer `window_seconds` makes limits independent of how fast the client is, which
     tests use to hit a limit deterministically.
     """
 
     def __init__(self, enabled: bool, livemode: bool):
-        self.defaults = {"global": 100 if livemode else 25, "search": 20}
+        self.defaults = {"global": 100 if livemode else 25, "search": 20, "endpoint": 25}
         self._lock = threading.Lock()
         self.configure(enabled)
 
     def configure(self, enabled: bool, settings: dict[str, Any] | None = None) -> None:
         settings = dict(settings or {})
+        unknown = sorted(set(settings) - {*self.defaults, "window_seconds"})
+        if unknown:
+            raise ValueError(f"unknown rate limit(s) {unknown}: known are "
+                             f"{sorted(self.defaults)} and window_seconds")
+        window = float(settings.pop("window_seconds", 1.0))
+        limits = {**self.defaults, **{k: int(v) for k, v in settings.items()}}
         with self._lock:
-            self.enabled = enabled
-            self.window = float(settings.pop("window_seconds", 1.0))
-            self.limits = {**self.defaults, **{k: int(v) for k, v in settings.items()}}
-            self._hits: dict[str, deque[float]] = {scope: deque() for scope in self.limits}
+            self.enabled, self.window, self.limits = enabled, window, limits
+            self._hits: dict[str, deque[float]] = defaultdict(deque)
 
-    def check(self, search: bool) -> None:
+    def check(self, search: bool, endpoint: str) -> None:
+        """Count one request to `endpoint` ("POST /v1/invoiceitems"), or refuse it with 429."""
         if not self.enabled:
             return
-        scopes = ["global", "search"] if search else ["global"]
+        scopes = [("global", "global"), ("endpoint", f"endpoint {endpoint}")]
+        if search:
+            scopes.append(("search", "search"))
         now = time.monotonic()
         with self._lock:
-            for scope in scopes:
+            for limit, scope in scopes:
                 window = self._hits[scope]
                 while window and now - window[0] >= self.window:
                     window.popleft()
-                if len(window) >= self.limits[scope]:
+                if len(window) >= self.limits[limit]:
                     raise StripeError(
                         429, "Request rate limit exceeded. Learn more about rate limits "
                         "here https://stripe.com/docs/rate-limits.", code="rate_limit")
-            for scope in scopes:
+            for _, scope in scopes:
                 self._hits[scope].append(now)

@@ -120,10 +120,14 @@ def _faults(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> 
         faults = [Fault.from_json(f) for f in body.get("faults", [])]
     except (TypeError, ValueError) as exc:
         raise StripeError(400, str(exc)) from None
-    emu.faults.add(faults)
     limits = body.get("rate_limits")
     if limits is not None:
-        emu.rate_limits.configure(bool(limits), limits if isinstance(limits, dict) else None)
+        try:
+            emu.rate_limits.configure(bool(limits),
+                                      limits if isinstance(limits, dict) else None)
+        except (TypeError, ValueError) as exc:
+            raise StripeError(400, str(exc)) from None
+    emu.faults.add(faults)
     return {"faults": emu.faults.describe(), "rate_limits": emu.rate_limits.enabled}
 
 

@@ -17,7 +17,8 @@ class EmulatorOptions:
 
     `api_keys` None accepts any key of the emulator's mode (`sk_test_`/`rk_test_` in test
     mode); `rate_limits` turns on Stripe's published limits (25/s test, 100/s live, 20/s
-    search); `webhook_retry_delays` compresses Stripe's retry schedule (hours) into seconds.
+    search, 25/s per endpoint); `webhook_retry_delays` compresses Stripe's retry schedule
+    (hours) into seconds.
     """
 
     api_keys: tuple[str, ...] | None = None

@@ -44,12 +44,48 @@ def test_bad_fault_definitions_are_refused(stripe_emulator: RunningEmulator) -> 
 
 # A long window keeps these tests independent of how fast the machine sends requests.
 HOUR_WINDOW = {"window_seconds": 3600}
+# The account-wide limit alone, with the per-endpoint one out of the way.
+GLOBAL_ONLY = {"endpoint": 10_000, **HOUR_WINDOW}
 
 
 def test_test_mode_rate_limit_is_25(stripe_emulator: RunningEmulator) -> None:
-    stripe_emulator.helper("faults", {"rate_limits": HOUR_WINDOW})
-    statuses = [stripe_emulator.http.get("/v1/customers").status_code for _ in range(26)]
+    stripe_emulator.helper("faults", {"rate_limits": GLOBAL_ONLY})
+    http = stripe_emulator.http
+    statuses = [http.get("/v1/customers" if i % 2 else "/v1/events").status_code
+                for i in range(26)]
     assert statuses == [200] * 25 + [429]
+
+
+def test_each_endpoint_allows_25_on_its_own(stripe_emulator: RunningEmulator) -> None:
+    stripe_emulator.helper("faults", {"rate_limits": {"global": 10_000, **HOUR_WINDOW}})
+    http = stripe_emulator.http
+    created = [http.post("/v1/customers", data={"name": f"c{i}"}) for i in range(26)]
+    assert [r.status_code for r in created] == [200] * 25 + [429]
+    assert created[-1].json()["error"]["code"] == "rate_limit"
+    assert len(ok(http.get("/v1/customers", params={"limit": 100}))["data"]) == 25
+    # Another method on the same path, and one path template for every id, are
+    # endpoints of their own with budgets of their own.
+    ids = [ok(r)["id"] for r in created[:25]]
+    fetched = [http.get(f"/v1/customers/{ids[i % 25]}").status_code for i in range(26)]
+    assert fetched == [200] * 25 + [429]
+
+
+def test_a_request_refused_by_one_limit_uses_no_other_budget(
+        stripe_emulator: RunningEmulator) -> None:
+    stripe_emulator.helper("faults", {"rate_limits": {
+        "global": 3, "endpoint": 2, **HOUR_WINDOW}})
+    http = stripe_emulator.http
+    statuses = [http.get("/v1/customers").status_code for _ in range(4)]
+    assert statuses == [200, 200, 429, 429]
+    assert http.get("/v1/events").status_code == 200, "the refusals spent no global budget"
+    assert http.get("/v1/events").status_code == 429
+
+
+def test_unknown_rate_limit_names_are_refused(stripe_emulator: RunningEmulator) -> None:
+    response = stripe_emulator.http.post("/_emulator/faults",
+                                         json={"rate_limits": {"endpiont": 5}})
+    assert response.status_code == 400
+    assert "endpiont" in response.json()["error"]["message"]
 
 
 def test_rate_limit_error_body(stripe_emulator: RunningEmulator) -> None:
@@ -73,6 +109,6 @@ def test_live_mode_allows_100(emulator_factory: object) -> None:
     key = ("sk_" + "live_fake123emulator", "")  # assembled: no live-shaped literal
     with emulator_factory(livemode=True) as emu, httpx.Client(  # type: ignore[operator]
             base_url=emu.url, auth=key) as live:
-        live.post("/_emulator/faults", json={"rate_limits": HOUR_WINDOW})
+        live.post("/_emulator/faults", json={"rate_limits": GLOBAL_ONLY})
         statuses = [live.get("/v1/customers").status_code for _ in range(101)]
     assert statuses == [200] * 100 + [429]

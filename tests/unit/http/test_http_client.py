@@ -211,6 +211,31 @@ def test_a_429_with_retry_after_holds_back_the_next_request(clock) -> None:
     assert sent_at[1] >= sent_at[0] + 20
 
 
+def test_a_request_also_waits_for_the_limiters_its_route_names(clock) -> None:
+    per_route: dict[str, RateLimiter] = {}
+    asked: list[tuple[str, str]] = []
+
+    def limiters_for(method: str, path: str) -> list[RateLimiter]:
+        asked.append((method, path))
+        route = path.rsplit("/", 1)[0]
+        return [per_route.setdefault(route, RateLimiter(per_second=1, clock=clock,
+                                                        sleep=clock.sleep))]
+
+    overall = RateLimiter(per_second=100, clock=clock, sleep=clock.sleep)
+    sent_at: list[float] = []
+
+    def handler(request: httpx.Request) -> httpx.Response:
+        sent_at.append(clock())
+        return httpx.Response(200)
+
+    with make_client(handler, clock, limiter=overall, limiters_for=limiters_for) as client:
+        for path in ("/items/1", "/items/2", "/other/1"):
+            client.request("GET", path)
+    assert asked[0] == ("GET", "/v1/items/1")
+    assert sent_at[1] >= 1.0, "the second request to /items waited for its own budget"
+    assert sent_at[2] - sent_at[1] < 0.5, "/other has a budget of its own"
+
+
 def test_the_limiter_caps_requests_in_flight_across_threads() -> None:
     in_flight, peak, arrived = 0, 0, threading.Condition()
     release = threading.Event()

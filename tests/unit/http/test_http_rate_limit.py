@@ -127,3 +127,42 @@ def test_no_more_than_max_concurrency_callers_hold_a_slot() -> None:
 def test_nonsensical_limits_are_refused(kwargs: dict[str, float]) -> None:
     with pytest.raises(ValueError, match="must be positive"):
         RateLimiter(**kwargs)
+
+
+def test_the_limiter_acquired_is_charged_last_when_the_request_leaves(clock) -> None:
+    endpoint = RateLimiter(per_second=10, clock=clock, sleep=clock.sleep)
+    overall = RateLimiter(per_second=1, clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(2):
+        with endpoint.acquire(overall):
+            times.append(clock())
+    with endpoint.acquire():
+        times.append(clock())
+    assert times[:2] == [0.0, 1.0]
+    # The second request left at 1.0, held back by `overall`; `endpoint`, waited for last,
+    # counts it then and not at the 0.1 it could have allowed, so the third is still
+    # spaced 0.1 from it.
+    assert times[2] >= 1.1 - 1e-9
+
+
+def test_limiters_acquired_together_wait_for_the_slowest(clock) -> None:
+    fast = RateLimiter(per_second=100, clock=clock, sleep=clock.sleep)
+    slow = RateLimiter(per_second=2, clock=clock, sleep=clock.sleep)
+    times = []
+    for _ in range(3):
+        with fast.acquire(slow, fast):
+            times.append(clock())
+    assert times[-1] >= 1.0 - 1e-9
+
+
+def test_limiters_acquired_together_honour_each_penalty(clock) -> None:
+    overall = RateLimiter(clock=clock, sleep=clock.sleep)
+    endpoint = RateLimiter(clock=clock, sleep=clock.sleep)
+    endpoint.penalise(7)
+    with overall.acquire(endpoint):
+        assert clock() >= 7
+
+
+def test_limiters_on_different_clocks_cannot_be_combined(clock) -> None:
+    with pytest.raises(ValueError, match="share one clock"):
+        RateLimiter(clock=clock).acquire(RateLimiter())
