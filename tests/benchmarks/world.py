@@ -28,9 +28,10 @@ from ml_connector.engine.testing.servers import BackgroundServer
 
 HERE = Path(__file__).resolve().parent
 UNLIMITED = 1_000_000.0  # client-side limits high enough never to wait
-# What the APIs publish: Stripe live mode 100 requests/s, search 20/s; QBO 500/min per realm,
-# 10 in flight.
-STRIPE_RATE, STRIPE_SEARCH_RATE, QBO_PER_MINUTE, QBO_CONCURRENT = 100, 20, 500, 10
+# What the APIs publish: Stripe live mode 100 requests/s, search 20/s, 25/s to any one
+# endpoint; QBO 500/min per realm, 10 in flight.
+STRIPE_RATE, STRIPE_SEARCH_RATE, STRIPE_ENDPOINT_RATE = 100, 20, 25
+QBO_PER_MINUTE, QBO_CONCURRENT = 500, 10
 
 
 @dataclass(frozen=True)
@@ -102,11 +103,19 @@ class World:
                                         "invoices_per_customer": invoices_per_customer})
 
     def client_limits(self, *, stripe_rate: float, search_rate: float,
-                      qbo_per_minute: int, qbo_concurrent: int) -> None:
-        """The connector's own limits, as a user would set them in the project file."""
+                      qbo_per_minute: int, qbo_concurrent: int,
+                      endpoint_rate: float | None = None) -> None:
+        """The connector's own limits, as a user would set them in the project file.
+
+        `endpoint_rate` None leaves Stripe's per-endpoint limit at the connector's default,
+        the published 25/s.
+        """
         def edit(project: dict[str, Any]) -> None:
-            project["connections"]["stripe"]["settings"].update(
-                requests_per_second=stripe_rate, search_requests_per_second=search_rate)
+            stripe = project["connections"]["stripe"]["settings"]
+            stripe.update(requests_per_second=stripe_rate, search_requests_per_second=search_rate)
+            stripe.pop("endpoint_requests_per_second", None)
+            if endpoint_rate is not None:
+                stripe["endpoint_requests_per_second"] = endpoint_rate
             project["connections"]["quickbooks"]["settings"].update(
                 requests_per_minute=qbo_per_minute, max_concurrency=qbo_concurrent)
 
@@ -130,7 +139,8 @@ class World:
     def enforce_real_limits(self) -> None:
         """Both emulators answer 429 beyond the published limits."""
         self.sandbox.stripe_admin("faults", {"rate_limits": {
-            "global": STRIPE_RATE, "search": STRIPE_SEARCH_RATE}})
+            "global": STRIPE_RATE, "search": STRIPE_SEARCH_RATE,
+            "endpoint": STRIPE_ENDPOINT_RATE}})
         self.qbo.limits.enabled = True
 
     # -- counting ------------------------------------------------------------------------
@@ -231,7 +241,8 @@ def world(folder: Path, *, qbo: Mapping[str, Any] | None = None,
         # QBO's schema caps the client at the published limits; the backfill reads a page
         # of 1,000 records per call, so they never bind there.
         here.client_limits(stripe_rate=UNLIMITED, search_rate=UNLIMITED,
-                           qbo_per_minute=QBO_PER_MINUTE, qbo_concurrent=QBO_CONCURRENT)
+                           endpoint_rate=UNLIMITED, qbo_per_minute=QBO_PER_MINUTE,
+                           qbo_concurrent=QBO_CONCURRENT)
         yield here
 
 
