@@ -21,6 +21,31 @@ LINK_FUNCTIONS = frozenset({"link", "linked_source"})
 
 def pipeline_expressions(pipeline: Pipeline) -> Iterator[Expression]:
     """Every compiled expression of a pipeline: filter, match values and the mapping tree."""
+    yield from _decision_expressions(pipeline)
+    yield from _mapping_expressions(pipeline.mapping)
+
+
+def pulled_on_demand(pipeline: Pipeline) -> set[str]:
+    """Dependencies this pipeline reaches only through `link()` in its mapping.
+
+    Rendering the mapping syncs an unlinked parent on demand, so such a dependency need not
+    have finished before this pipeline starts. A dependency read any other way (through
+    `linked_source()`, or in a filter or match value, which decide before anything is
+    pulled) must have finished: otherwise a record could be filtered out, and its cursor
+    passed, only because its parent was not synced yet.
+    """
+    pulled = {name for expression in _mapping_expressions(pipeline.mapping)
+              for name in linked_pipelines(expression, functions=frozenset({"link"}))}
+    read_as_is = {name for expression in _decision_expressions(pipeline)
+                  for name in linked_pipelines(expression)}
+    read_as_is |= {name for expression in _mapping_expressions(pipeline.mapping)
+                   for name in linked_pipelines(expression,
+                                                functions=frozenset({"linked_source"}))}
+    return pulled - read_as_is
+
+
+def _decision_expressions(pipeline: Pipeline) -> Iterator[Expression]:
+    """The expressions evaluated before the mapping: filter, deletion, time, match values."""
     if pipeline.source_filter is not None:
         yield pipeline.source_filter
     if pipeline.source_deleted_when is not None:
@@ -29,7 +54,6 @@ def pipeline_expressions(pipeline: Pipeline) -> Iterator[Expression]:
         yield pipeline.source_occurred_at
     for key in pipeline.match:
         yield key.value
-    yield from _mapping_expressions(pipeline.mapping)
 
 
 def _mapping_expressions(node: object) -> Iterator[Expression]:
@@ -46,9 +70,10 @@ def _mapping_expressions(node: object) -> Iterator[Expression]:
         yield from _mapping_expressions(node.item)
 
 
-def linked_pipelines(expression: Expression) -> list[str]:
+def linked_pipelines(expression: Expression,
+                     functions: frozenset[str] = LINK_FUNCTIONS) -> list[str]:
     """Pipeline names passed as a literal first argument to `link()` or `linked_source()`."""
-    if "link" not in expression.names and "linked_source" not in expression.names:
+    if not functions & set(expression.names):
         return []
     try:
         ast = default_environment().parse(expression.source)
@@ -57,7 +82,7 @@ def linked_pipelines(expression: Expression) -> list[str]:
     names = []
     for call in ast.find_all(nodes.Call):
         target, args = call.node, call.args
-        if isinstance(target, nodes.Name) and target.name in LINK_FUNCTIONS and args \
+        if isinstance(target, nodes.Name) and target.name in functions and args \
                 and isinstance(args[0], nodes.Const) and isinstance(args[0].value, str):
             names.append(args[0].value)
     return names

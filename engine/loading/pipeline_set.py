@@ -8,7 +8,11 @@ from collections.abc import Iterator, Mapping, Sequence
 from ml_connector.engine.diagnostics import Diagnostic
 from ml_connector.engine.errors import InvalidInput
 from ml_connector.engine.loading.graph import closure, find_cycles, topological_order
-from ml_connector.engine.loading.links import linked_pipelines, pipeline_expressions
+from ml_connector.engine.loading.links import (
+    linked_pipelines,
+    pipeline_expressions,
+    pulled_on_demand,
+)
 from ml_connector.engine.loading.pipeline_loader import PipelineDraft
 from ml_connector.engine.loading.suggest import did_you_mean, one_of
 from ml_connector.engine.model.pipeline import Pipeline
@@ -46,6 +50,16 @@ class PipelineSet:
             hint = did_you_mean(name, self.pipelines) or f"; known: {one_of(self.pipelines)}"
             raise UnknownPipeline(f"unknown pipeline '{name}'{hint}")
         return found
+
+    def must_finish_first(self, name: str) -> tuple[str, ...]:
+        """The dependencies of `name` that must finish before it starts in one run of many.
+
+        Those it reaches only through `link()` are synced on demand, record by record, so
+        it can run alongside them (see `pulled_on_demand`).
+        """
+        pipeline = self.get(name)
+        pulled = pulled_on_demand(pipeline)
+        return tuple(dep for dep in pipeline.depends_on if dep not in pulled)
 
     def dependencies_closure(self, name: str) -> list[str]:
         """`name` and everything it depends on, directly or not, in run order (`name` last)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import threading
 from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
@@ -39,8 +40,24 @@ class RunSummary:
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[Outcome] = field(default_factory=list)
     stopped: str | None = None  # why the run stopped early (e.g. authorisation needed)
+    # Records another pipeline of the same run pulled in on demand and counted here already.
+    _pulled: set[str] = field(default_factory=set, repr=False)
+    _lock: threading.Lock = field(default_factory=threading.Lock, repr=False, compare=False)
 
     def add(self, outcome: Outcome) -> None:
+        with self._lock:
+            if outcome.source_id in self._pulled and outcome.action == "unchanged":
+                return   # this run already counted what was done to it
+            self._count(outcome)
+
+    def add_pulled(self, outcome: Outcome) -> None:
+        """Count a record a dependent pipeline synced on demand while this one ran."""
+        with self._lock:
+            if outcome.source_id not in self._pulled:
+                self._pulled.add(outcome.source_id)
+                self._count(outcome)
+
+    def _count(self, outcome: Outcome) -> None:
         self.counts[outcome.action] += 1
         if outcome.failed:
             self.failures.append(outcome)

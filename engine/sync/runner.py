@@ -9,6 +9,7 @@ links make re-reading harmless.
 from __future__ import annotations
 
 import logging
+import threading
 import uuid
 from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
@@ -49,6 +50,8 @@ class Runner:
         self._locks = locks or KeyedLocks()
         self._links = LinkLookup(runtime.store, runtime.pipelines, connectors=runtime.connector)
         self._beginnings = PipelineBeginnings(runtime.store)
+        self._listings: dict[str, Finder] = {}   # pipelines in a first run: their listing
+        self._running: dict[str, RunSummary] = {}  # pipelines running now: their summary
 
     def fork(self, *, trigger: str) -> Runner:
         """A runner with its own run id that shares this one's record locks and callbacks."""
@@ -73,6 +76,9 @@ class Runner:
         finder = None
         if cursor is None:
             finder = listing_finder(pipeline, self.runtime.connector(pipeline.target.connection))
+            if finder is not None:   # parents pulled on demand meanwhile match against it too
+                self._listings[pipeline.name] = finder
+        self._running[pipeline.name] = summary
         try:
             for page in source.read_changes(pipeline.source.entity, cursor):
                 for outcome in self._sync_all(pipeline, page.records, finder):
@@ -82,24 +88,55 @@ class Runner:
         except AuthError as exc:
             summary.stopped = str(exc)
             self._audit_failure(pipeline, None, exc)
+        finally:
+            self._running.pop(pipeline.name, None)
+            if finder is not None:
+                self._listings.pop(pipeline.name, None)
         return summary
 
     def run_all(self, names: Iterable[str] | None = None, *, full: bool = False
                 ) -> list[RunSummary]:
-        """Run pipelines in dependency order; a pipeline stopped by auth stops those after it."""
-        wanted = set(names) if names is not None else None
-        summaries = []
-        for name in self.runtime.pipelines.order:
-            if wanted is None or name in wanted:
-                summary = self.run(name, full=full)
-                summaries.append(summary)
+        """Run pipelines, each once its dependencies allow; summaries in dependency order.
+
+        A pipeline starts when the dependencies it must see finished have finished
+        (`PipelineSet.must_finish_first`); one that reaches a dependency only through
+        `link()` starts alongside it and pulls each parent it needs on demand. So invoices
+        do not wait for the last customer, and both share the APIs' budgets instead of
+        leaving one idle. Once a pipeline is stopped (authorisation lost), no pipeline that
+        has not started yet starts.
+        """
+        pipelines = self.runtime.pipelines
+        wanted = [n for n in pipelines.order if names is None or n in set(names)]
+        finished = {name: threading.Event() for name in wanted}
+        summaries: dict[str, RunSummary] = {}
+        stop = threading.Event()
+
+        def run_when_ready(name: str) -> None:
+            try:
+                for dependency in pipelines.must_finish_first(name):
+                    if dependency in finished:
+                        finished[dependency].wait()
+                if stop.is_set():
+                    return
+                summary = summaries[name] = self.run(name, full=full)
                 if summary.stopped:
-                    break
-        return summaries
+                    stop.set()
+            except BaseException:
+                stop.set()   # a run that broke stops the rest, as it did one after another
+                raise
+            finally:
+                finished[name].set()
+
+        if len(wanted) == 1:
+            run_when_ready(wanted[0])
+        else:
+            with ThreadPoolExecutor(max_workers=len(wanted), thread_name_prefix="run") as pool:
+                list(pool.map(run_when_ready, wanted))
+        return [summaries[name] for name in wanted if name in summaries]
 
     # -- single records -----------------------------------------------------------------------
 
-    def sync_id(self, name: str, source_id: str) -> Outcome:
+    def sync_id(self, name: str, source_id: str, *, finder: Finder | None = None) -> Outcome:
         """Fetch one source record by id and sync it (webhooks, replay, on-demand parents)."""
         pipeline = self.runtime.pipelines.get(name)
         source = self.runtime.connector(pipeline.source.connection)
@@ -109,9 +146,10 @@ class Runner:
             raise
         except ConnectorError as exc:
             return self._record_failure(pipeline, source_id, exc)
-        return self.sync_read(name, source_id, record)
+        return self.sync_read(name, source_id, record, finder=finder)
 
-    def sync_read(self, name: str, source_id: str, record: Record | None) -> Outcome:
+    def sync_read(self, name: str, source_id: str, record: Record | None, *,
+                  finder: Finder | None = None) -> Outcome:
         """Sync a source record the caller has already read; None means it does not exist.
 
         This is `sync_id` after its read, for callers that read many records at once: a
@@ -120,7 +158,7 @@ class Runner:
         pipeline = self.runtime.pipelines.get(name)
         if record is None:
             record = Record(pipeline.source.entity, source_id, {}, deleted=True)
-        return self.sync_record(pipeline, record)
+        return self.sync_record(pipeline, record, finder=finder)
 
     def sync_record(self, pipeline: Pipeline, record: Record, *,
                     finder: Finder | None = None) -> Outcome:
@@ -161,7 +199,10 @@ class Runner:
                           self._beginnings, finder=finder)
 
     def _sync_dependency(self, name: str, source_id: str) -> None:
-        outcome = self.sync_id(name, source_id)
+        outcome = self.sync_id(name, source_id, finder=self._listings.get(name))
+        running = self._running.get(name)
+        if running is not None and outcome.action != "unchanged" and not outcome.failed:
+            running.add_pulled(outcome)   # its own loop will find it unchanged
         if outcome.failed or outcome.target_id is None:
             reason = outcome.error or f"it was {outcome.action}"
             raise RecordError(f"dependency {name}/{source_id} could not be synced: {reason}")
