@@ -50,7 +50,7 @@ class Scale:
 
 FULL = Scale(backfill=(1_000, 10_000), latency_n=200, limits=1_000, memory=(10_000, 100_000),
              rates=(5, 10, 20, 40), step_seconds=20, profile=1_000)
-QUICK = Scale(backfill=(300,), latency_n=40, limits=100, memory=(1_000, 10_000),
+QUICK = Scale(backfill=(300,), latency_n=40, limits=300, memory=(1_000, 10_000),
               rates=(5, 10, 20, 40), step_seconds=5, profile=300)
 LATENCY, LATENCY_WORKERS = 0.1, [8, 32]   # a typical Stripe round trip; default and raised
 TARGET_EVENTS = 20   # webhook events per second
