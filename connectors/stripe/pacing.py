@@ -24,9 +24,10 @@ from ml_connector.engine.http import RateLimiter
 # holds a request or two more than were scheduled in it. Backfilling 500 invoices with 32
 # workers against the emulator's one-second windows at 100/s, the share answered 429 was
 # 1.5% at 99% of the limit, 1.3% at 97%, 0.6% at 95% and 92%, and 0.2% at 90%, which cost
-# 8% in time against 99%. Per endpoint (25/s, the binding limit for a backfill) 90% had
-# no 429 at all.
-SAFETY = 0.90
+# 8% in time against 99%. Per endpoint (25/s, the binding limit for a backfill) neither 90%
+# nor 95% drew a single 429 in a 300-customer backfill, and 95% finished 5% sooner; 95% keeps
+# the account-wide share (0.6%) under the 1% a healthy integration aims for.
+SAFETY = 0.95
 
 ID = re.compile(r"^[a-z]+_(?=[A-Za-z0-9]*[A-Z0-9])[A-Za-z0-9]+$")
 PLACEHOLDER = "{id}"
