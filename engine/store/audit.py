@@ -85,6 +85,10 @@ def _from_row(row: Any) -> AuditEntry:
     )
 
 
+# Every attempt appends one row: built once, executed with each row's values.
+_APPEND = insert(tables.audit).returning(tables.audit.c.id)
+
+
 class AuditLog:
     """Appends and queries audit rows."""
 
@@ -93,7 +97,6 @@ class AuditLog:
 
     def append(self, entry: AuditEntry) -> int:
         """Store `entry` (redacted) and return its id; `at` defaults to now."""
-        t = tables.audit
         values = {
             "run_id": entry.run_id, "pipeline": entry.pipeline,
             "source_ref": entry.source_ref, "target_ref": entry.target_ref,
@@ -103,7 +106,7 @@ class AuditLog:
             "at": entry.at or utcnow(),
         }
         with self._db.write() as conn:
-            return int(conn.execute(insert(t).values(**values).returning(t.c.id)).scalar_one())
+            return int(conn.execute(_APPEND, values).scalar_one())
 
     def query(self, *, pipeline: str | None = None, source_ref: str | None = None,
               outcome: str | None = None, run_id: str | None = None,

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, bindparam, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from ml_connector.engine.store import links as _links
@@ -48,10 +48,13 @@ def _from_row(row: Any) -> Intent:
     )
 
 
+_t = tables.intents
+_PENDING = select(_t).where(_t.c.pipeline == bindparam("pipeline"),
+                            _t.c.source_id == bindparam("source_id"), _t.c.status == PENDING)
+
+
 def _pending(conn: Connection, pipeline: str, source_id: str) -> Intent | None:
-    t = tables.intents
-    row = conn.execute(select(t).where(
-        t.c.pipeline == pipeline, t.c.source_id == source_id, t.c.status == PENDING)).first()
+    row = conn.execute(_PENDING, {"pipeline": pipeline, "source_id": source_id}).first()
     return _from_row(row) if row else None
 
 
@@ -93,8 +96,9 @@ class IntentRepository:
                 pipeline=pipeline, source_id=source_id, idempotency_key=idempotency_key,
                 payload=payload, status=PENDING, created_at=now, updated_at=now,
             ).returning(t.c.id)).scalar_one()
-            row = conn.execute(select(t).where(t.c.id == new_id)).one()
-        return _from_row(row)
+        return Intent(id=new_id, pipeline=pipeline, source_id=source_id,
+                      idempotency_key=idempotency_key, payload=payload, status=PENDING,
+                      target_id=None, created_at=now)
 
     def complete(self, intent: Intent, link: Link) -> None:
         """Mark the intent done with the created record's id and write its link, atomically."""

@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, select
+from sqlalchemy import Connection, bindparam, delete, func, select
 
 from ml_connector.engine.store import tables
 from ml_connector.engine.store.database import Database, upsert
@@ -60,6 +60,18 @@ def upsert_link(connection: Connection, link: Link) -> None:
     }, keys=("pipeline", "source_id"))
 
 
+# The lookups every record makes, built once: building a statement costs more than running
+# it against SQLite, and the compiled form is cached by its shape anyway.
+_t = tables.links
+_BY_SOURCE = select(_t).where(_t.c.pipeline == bindparam("pipeline"),
+                              _t.c.source_id == bindparam("source_id"))
+_BY_TARGET = (select(_t)
+              .where(_t.c.target_connection == bindparam("connection"),
+                     _t.c.target_entity == bindparam("entity"),
+                     _t.c.target_id == bindparam("target_id"))
+              .order_by(_t.c.updated_at.desc()).limit(1))
+
+
 class LinkRepository:
     """Reads and writes links; every method is its own transaction."""
 
@@ -67,10 +79,8 @@ class LinkRepository:
         self._db = db
 
     def get(self, pipeline: str, source_id: str) -> Link | None:
-        t = tables.links
-        query = select(t).where(t.c.pipeline == pipeline, t.c.source_id == source_id)
         with self._db.read() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_BY_SOURCE, {"pipeline": pipeline, "source_id": source_id}).first()
         return _from_row(row) if row else None
 
     def by_target(self, connection: str, entity: str, target_id: str) -> Link | None:
@@ -78,13 +88,9 @@ class LinkRepository:
 
         Should two pipelines point at the same record, the most recently written one wins.
         """
-        t = tables.links
-        query = (select(t)
-                 .where(t.c.target_connection == connection, t.c.target_entity == entity,
-                        t.c.target_id == target_id)
-                 .order_by(t.c.updated_at.desc()).limit(1))
         with self._db.read() as conn:
-            row = conn.execute(query).first()
+            row = conn.execute(_BY_TARGET, {"connection": connection, "entity": entity,
+                                            "target_id": target_id}).first()
         return _from_row(row) if row else None
 
     def put(self, link: Link) -> None:
