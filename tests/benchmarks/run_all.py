@@ -6,7 +6,7 @@
 Scenarios (numbered as in the table): 1 backfill unthrottled, 2 backfill at the real limits,
 3 nothing changed, 4 memory growth, 5 payments back through `serve`, 6 the plain script.
 `--quick` uses smaller sizes and finishes in about four minutes; the full set takes about
-thirty on two cores. `--readme` replaces the generated part of README.md's Benchmarks section
+twenty-five on two cores. `--readme` replaces the generated part of README.md's Benchmarks section
 with this run's table. Figures are noisy on shared machines: compare runs on one machine.
 """
 
