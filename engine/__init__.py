@@ -26,6 +26,7 @@ from ml_connector.engine.plugins.protocol import (
     MatchListing,
     WebhookRejected,
 )
+from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 __all__ = [
@@ -53,4 +54,5 @@ __all__ = [
     "RetryableError",
     "WebhookEvent",
     "WebhookRejected",
+    "require_json_body",
 ]

@@ -38,6 +38,7 @@ from ml_connector.engine.errors import (
 )
 from ml_connector.engine.http import RetryPolicy
 from ml_connector.engine.plugins.protocol import ConnectorContext, CredentialStore
+from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITE_ONLY_KEYS = ("Id", "SyncToken", "sparse", "domain", "MetaData")
@@ -203,7 +204,7 @@ class QuickBooksConnector:
     # -- webhooks and plumbing ---------------------------------------------------------------
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         webhooks.verify(headers, body, self.settings.webhook_verifier_token)
-        webhooks.check_content_type(headers)
+        require_json_body(headers)
         try:
             realm = self.realm_id()
         except ConnectorError:

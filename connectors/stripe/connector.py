@@ -19,6 +19,7 @@ from ml_connector.connectors.stripe.settings import API_VERSION, StripeSettings
 from ml_connector.connectors.stripe.spec import entity
 from ml_connector.engine.errors import ConnectorError, PermanentError
 from ml_connector.engine.plugins.protocol import MatchListing
+from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITABLE = ("customer", "invoice")
@@ -71,7 +72,7 @@ class StripeConnector:
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         webhooks.verify(headers, body, self.settings.webhook_secrets,
                         tolerance=self.settings.webhook_tolerance_seconds)
-        webhooks.check_content_type(headers)
+        require_json_body(headers)
         return webhooks.parse(body, livemode=self.settings.mode == "live")
 
     def check(self) -> dict[str, Any]:
