@@ -30,9 +30,10 @@ from ml_connector.engine.triggers.routing import pipelines_for
 log = logging.getLogger("ml_connector.worker")
 
 MAX_ATTEMPTS = 8
-# Large enough that a settle window's notifications are claimed, and read, together; small
-# enough that one worker's batch is done well within its 60 s lease.
-BATCH = 25
+# Large enough that a settle window's notifications (a few a second) are claimed, and read,
+# together; small, because a worker that dies strands its whole claim until the lease runs
+# out (60 s), and a restart should find little of its work held up that way.
+BATCH = 10
 AUTH_RETRY_DELAY = 60
 
 
