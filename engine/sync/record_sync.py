@@ -43,12 +43,12 @@ class RecordSync:
 
     def __init__(self, pipeline: Pipeline, renderer: Renderer, target: Connector, store: Store,
                  sync_dependency: Callable[[str, str], None],
-                 beginnings: PipelineBeginnings | None = None, *,
+                 beginnings: PipelineBeginnings, *,
                  finder: Finder | None = None):
         self.pipeline, self.renderer, self.target, self.store = pipeline, renderer, target, store
         self.sync_dependency = sync_dependency
         self.finder = finder
-        self.beginnings = beginnings or PipelineBeginnings(store)
+        self.beginnings = beginnings
 
     def sync(self, record: Record) -> Outcome:
         p = self.pipeline
