@@ -2,7 +2,7 @@
 
 The official `stripe` package (a test-only dependency) names every field of every object
 and every parameter of every method for the pinned API version; Stripe's published OpenAPI
-spec (`../shared/stripe-openapi` beside the checkout, 2023-08-16) adds paths, methods and
+spec (2023-08-16; the subset in `openapi/` is what the tests read) adds paths, methods and
 primitive types for what has not changed since. These helpers check emulator responses and
 connector requests against both.
 """

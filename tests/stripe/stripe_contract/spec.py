@@ -1,8 +1,9 @@
 """Stripe's published OpenAPI spec (2023-08-16), for what has not changed since.
 
-The spec sits beside the checkout in `../shared/stripe-openapi/` (override with the
-`ML_CONNECTOR_STRIPE_OPENAPI` environment variable). It predates the 2025 "basil" changes,
-so checks use it only where the `stripe` package still agrees with it.
+The tests read the subset kept in `openapi/spec3.subset.json` beside this module (its README
+says where it comes from and how to regenerate it); `ML_CONNECTOR_STRIPE_OPENAPI` may name a
+folder holding a full `spec3.json` to use instead. It predates the 2025 "basil" changes, so
+checks use it only where the `stripe` package still agrees with it.
 """
 
 from __future__ import annotations
@@ -14,21 +15,30 @@ import re
 from pathlib import Path
 from typing import Any
 
-REPO = Path(__file__).resolve().parents[3]
-DEFAULT_DIR = REPO.parent / "shared" / "stripe-openapi"
+SUBSET = Path(__file__).with_name("openapi") / "spec3.subset.json"
+OVERRIDE = "ML_CONNECTOR_STRIPE_OPENAPI"
 
 
-def spec_dir() -> Path:
-    return Path(os.environ.get("ML_CONNECTOR_STRIPE_OPENAPI", DEFAULT_DIR))
+def spec_path() -> Path:
+    override = os.environ.get(OVERRIDE)
+    return Path(override) / "spec3.json" if override else SUBSET
 
 
 @functools.cache
 def spec() -> dict[str, Any]:
-    path = spec_dir() / "spec3.json"
+    path = spec_path()
     if not path.exists():
-        raise FileNotFoundError(f"Stripe's OpenAPI spec is expected at {path}; set "
-                                "ML_CONNECTOR_STRIPE_OPENAPI to the folder holding spec3.json")
-    return json.loads(path.read_text())
+        raise FileNotFoundError(f"Stripe's OpenAPI spec is expected at {path} "
+                                f"(from {OVERRIDE}); unset it to use the subset kept in "
+                                f"{SUBSET.parent.name}/")
+    return json.loads(path.read_text(encoding="utf-8"))
+
+
+def covered_resources() -> frozenset[str] | None:
+    """The resources a subset covers (None for a full spec): a path outside them is unknown
+    to the subset, not necessarily to the 2023 spec."""
+    listed = spec()["info"].get("x-subset-resources")
+    return frozenset(listed) if listed is not None else None
 
 
 def resource_schema(name: str) -> dict[str, Any] | None:
