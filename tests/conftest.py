@@ -3,15 +3,34 @@
 from __future__ import annotations
 
 import os
+import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from outside_reads import GUARD
 from sqlalchemy import create_engine, text
 from sqlalchemy.engine import make_url
 
 from ml_connector.engine.store import MasterKey, Store
+
+# --- Nothing outside the repository ----------------------------------------------------------
+# A clone has nothing beside it: a test that opens a file outside the checkout, the Python
+# installation, temporary folders or the system's own files fails (see outside_reads.py).
+
+sys.addaudithook(GUARD.hook)
+
+
+@pytest.fixture(autouse=True)
+def nothing_read_outside_the_repository() -> Iterator[None]:
+    GUARD.take()
+    yield
+    outside = sorted(set(GUARD.take()))
+    if outside:
+        pytest.fail("the test opened files outside the repository, which a fresh clone does "
+                    f"not have: {', '.join(outside[:5])}", pytrace=False)
+
 
 # --- State store -----------------------------------------------------------------------------
 # `store` runs every test that uses it on SQLite, and again on PostgreSQL when

@@ -164,7 +164,9 @@ def test_removed_basil_fields_are_caught() -> None:
 
 
 def test_the_official_client_works_against_the_emulator(
-        stripe_emulator: RunningEmulator) -> None:
+        stripe_emulator: RunningEmulator, monkeypatch: pytest.MonkeyPatch) -> None:
+    # Telemetry would write an id into the user's home folder and send it along.
+    monkeypatch.setattr(stripe, "enable_telemetry", False)
     client = stripe.StripeClient(TEST_KEY, base_addresses={"api": stripe_emulator.url},
                                  max_network_retries=0)
     customer = client.v1.customers.create({"name": "SDK", "metadata": {"qbo_customer_id": "9"}})
