@@ -17,7 +17,7 @@ from ml_connector.engine.records import Record
 from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.payloads import payload_hash
-from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
+from ml_connector.engine.sync.record_sync import REMOVED, VOIDED, deleted_reason
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
@@ -39,11 +39,13 @@ class PlannedChange:
     target_id: str | None = None
     changes: tuple[FieldChange, ...] = ()
     error: str | None = None
+    reason: str | None = None  # why a skip writes nothing: "filter: record.Active"
 
     def as_dict(self) -> dict[str, Any]:
         return {"source_id": self.source_id, "action": self.action, "target_id": self.target_id,
                 "changes": [{"field": c.field, "before": c.before, "after": c.after}
-                            for c in self.changes], "error": self.error}
+                            for c in self.changes], "error": self.error,
+                "reason": self.reason}
 
 
 @dataclass
@@ -92,12 +94,14 @@ class _Planner:
             return PlannedChange(record.id, "echo")
         link = store.links.get(p.name, record.id)
         if self.renderer.counts_as_deleted(record, self.renderer.context(record)):
-            removable = (link is not None and link.payload_hash != REMOVED
-                         and p.policies.on_source_delete != "ignore")
-            return PlannedChange(record.id, "remove" if removable else "skip",
-                                 link.target_id if link else None)
+            policy = p.policies.on_source_delete
+            if link is not None and link.payload_hash != REMOVED and policy != "ignore":
+                return PlannedChange(record.id, "remove", link.target_id)
+            return PlannedChange(record.id, "skip", link.target_id if link else None,
+                                 reason=deleted_reason(link is None, policy.value))
         if not self.renderer.passes_filter(record, self.renderer.context(record)):
-            return PlannedChange(record.id, "skip", link.target_id if link else None)
+            return PlannedChange(record.id, "skip", link.target_id if link else None,
+                                 reason=self.renderer.filter_reason)
         payload = self.renderer.payload(record)
         if link is None or link.payload_hash == VOIDED:
             existing = None

@@ -176,7 +176,8 @@ class Runner:
                 outcome = self._record_failure(pipeline, record.id, exc, audit=False)
             self._audit(outcome, request_summary(pipeline, renderer.rendered,
                                                  source_ids=record.request_ids,
-                                                 target_ids=outcome.request_ids))
+                                                 target_ids=outcome.request_ids,
+                                                 reason=outcome.reason))
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome
