@@ -7,7 +7,7 @@ audit row. Unlinked references render as placeholders instead of being synced on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -60,15 +60,22 @@ class Plan:
         return totals
 
 
-def plan(runtime: Runtime, name: str, *, full: bool = False) -> Plan:
-    """Plan one pipeline over the records a run would read (all of them when `full`)."""
+def plan(runtime: Runtime, name: str, *, full: bool = False,
+         on_record: Callable[[], None] | None = None) -> Plan:
+    """Plan one pipeline over the records a run would read (all of them when `full`).
+
+    `on_record` is called once per source record planned, for a progress display.
+    """
     pipeline = runtime.pipelines.get(name)
     source = runtime.connector(pipeline.source.connection)
     cursor = None if full else runtime.store.cursors.get(cursor_name(pipeline.name))
     planner = _Planner(runtime, pipeline)
     result = Plan(pipeline.name)
     for page in source.read_changes(pipeline.source.entity, cursor):
-        result.changes.extend(planner.plan(record) for record in page.records)
+        for record in page.records:
+            result.changes.append(planner.plan(record))
+            if on_record is not None:
+                on_record()
     return result
 
 
