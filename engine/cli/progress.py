@@ -108,7 +108,7 @@ class _DoneColumn(ProgressColumn):
     def render(self, task: Task) -> Text:
         done = int(task.completed)
         if task.total is None:
-            return Text(f"{done:,} {self.unit}")
+            return Text(f"{done:,} {_unit(self.unit, done)}")
         return Text(f"{min(done, int(task.total)):,}/{int(task.total):,} {self.unit}")
 
 
@@ -171,7 +171,12 @@ class _Lines(AbstractContextManager["_Lines"]):
         done = f"{count.done:,}"
         if count.total is not None:
             done = f"{min(count.done, count.total):,} of {count.total:,}"
-        unit = self._unit.removesuffix("s") if done == "1" else self._unit
+        unit = _unit(self._unit, count.done) if count.total is None else self._unit
         # a rate over less than a second says more about the clock than about the work
         rate = f", {rate_text(count.done / elapsed)}" if self._rate and elapsed >= 1 else ""
         return f"{name}: {done} {unit}{rate}"
+
+
+def _unit(unit: str, count: int) -> str:
+    """The unit as a count of it reads: 1 record, 2 records."""
+    return unit.removesuffix("s") if count == 1 else unit
