@@ -30,10 +30,13 @@ class ChangePage:
 
     The cursor is opaque to the engine. Storing it only after the page's records are synced
     means a crash re-reads the page (at-least-once), and links make the re-read harmless.
+    `total` is how many records the whole read yields, for connectors that know it before
+    the last page (most read lazily and leave it None); it only feeds progress displays.
     """
 
     records: list[Record]
     cursor: str | None
+    total: int | None = None
 
 
 @dataclass(frozen=True)

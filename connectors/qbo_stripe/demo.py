@@ -14,15 +14,25 @@ from pathlib import Path
 
 import click
 from rich.console import Console
-from rich.table import Table
+from rich.text import Text
 
 from ml_connector.connectors.qbo_stripe.checks import invariant_problems
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.connectors.qbo_stripe.settling import WebhookService
 from ml_connector.connectors.qbo_stripe.story import Story
+from ml_connector.engine.cli.progress import progress_display
+from ml_connector.engine.cli.reconcile import (
+    mismatch_lines,
+    reconcile_with_progress,
+    report_table,
+)
+from ml_connector.engine.cli.summaries import (
+    failures_reported_here,
+    listed_once,
+    run_summary_line,
+    skip_lines,
+)
 from ml_connector.engine.errors import RecordsFailed
-from ml_connector.engine.sync.outcome import Outcome, RunSummary
-from ml_connector.engine.sync.reconcile import PipelineReport, reconcile
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 
@@ -45,16 +55,14 @@ def _run(folder: Path, console: Console) -> None:
     with console.status("starting the QuickBooks and Stripe emulators, authorising..."):
         sandbox = Sandbox(folder).__enter__()
     try:
-        console.print(f"project in {folder}; QuickBooks at {sandbox.qbo_url}, "
-                      f"Stripe at {sandbox.stripe_url}")
+        _say(console, f"project in {folder}")
+        _say(console, f"QuickBooks at {sandbox.qbo_url}, Stripe at {sandbox.stripe_url}")
         runtime = sandbox.runtime()
         try:
             _first_sync(runtime, console)
             with WebhookService(sandbox, runtime) as service:
-                console.print(f"serve is taking webhooks at {service.url}/webhooks/<connection>")
-                with console.status("a month of business..."):
-                    Story(sandbox, runtime, service.settle,
-                          echo=lambda text: console.print(f"  • {text}")).play()
+                _say(console, f"serve is taking webhooks at {service.url}/webhooks/<connection>")
+                _a_month_of_business(sandbox, runtime, service, console)
             _report(sandbox, runtime, console)
         finally:
             runtime.close()
@@ -62,43 +70,51 @@ def _run(folder: Path, console: Console) -> None:
         sandbox.stop()
 
 
+def _say(console: Console, text: str) -> None:
+    """One line as written: a long path or URL is never broken in two by the console."""
+    console.print(text, soft_wrap=True, highlight=False, markup=False)
+
+
 def _first_sync(runtime: Runtime, console: Console) -> None:
     console.print("first sync of every pipeline:")
-    with console.status("syncing...") as status:
-        def tick(outcome: Outcome) -> None:
-            status.update(f"syncing {outcome.pipeline}: {outcome.source_id}")
-
-        summaries = Runner(runtime, on_outcome=tick).run_all()
+    with progress_display(console, quiet=False) as progress, failures_reported_here():
+        runner = Runner(runtime, on_outcome=lambda outcome: progress.advance(outcome.pipeline),
+                        on_total=progress.total)
+        summaries = runner.run_all()
     for summary in summaries:
-        console.print(f"  {_summary_line(summary)}")
+        _say(console, f"  {run_summary_line(summary)}")
+        for line in skip_lines(summary.skip_reasons, console.width - 2):
+            _say(console, f"  {line}")
+        failures = [f"    failed {f.source_id}: {f.error}" for f in summary.failures]
+        for line in listed_once(failures, "    and {n} more failed"):
+            _say(console, line)
     if any(s.failed or s.stopped for s in summaries):
         raise RecordsFailed("the first sync had failures; see `ml-connector audit list`")
 
 
-def _summary_line(summary: RunSummary) -> str:
-    d = summary.as_dict()
-    return (f"{d['pipeline']}: {d['created']} created, {d['updated']} updated, "
-            f"{d['unchanged']} unchanged, {d['skipped']} skipped, {d['failed']} failed")
+def _a_month_of_business(sandbox: Sandbox, runtime: Runtime, service: WebhookService,
+                         console: Console) -> None:
+    """Each step prints a line when done; on a terminal a bar shows how far the month is."""
+    month = "a month of business"
+    with progress_display(console, quiet=not console.is_terminal, unit="steps",
+                          rate=False) as progress:
+        def settle() -> None:
+            service.settle()
+            progress.advance(month)
+
+        story = Story(sandbox, runtime, settle, echo=lambda text: _say(console, f"  • {text}"))
+        progress.total(month, len(story.steps()))
+        story.play()
 
 
 def _report(sandbox: Sandbox, runtime: Runtime, console: Console) -> None:
-    reports = reconcile(runtime)
+    reports = reconcile_with_progress(runtime, list(runtime.pipelines.order), console,
+                                      quiet=False)
     problems = invariant_problems(sandbox)
-    console.print(_table(reports))
-    mismatches = [m for r in reports for m in r.mismatches]
-    for m in mismatches:
-        console.print(f"[red]{m.pipeline} {m.source_id}: {m.kind}: {m.detail}[/red]")
-    for problem in problems:
-        console.print(f"[red]{problem}[/red]")
+    report_table(reports, console.width).print(console)
+    mismatches = list(dict.fromkeys(m for r in reports for m in r.mismatches))
+    for text in [*mismatch_lines(mismatches), *listed_once(problems, "and {n} more problems")]:
+        console.print(Text(text, style="red"), soft_wrap=True)
     if mismatches or problems:
         raise RecordsFailed(f"{len(mismatches) + len(problems)} thing(s) do not reconcile")
     console.print("[green]everything reconciles: both systems agree, record by record[/green]")
-
-
-def _table(reports: list[PipelineReport]) -> Table:
-    table = Table("pipeline", "checked", "in step", "skipped", "mismatches",
-                  title="reconciliation")
-    for r in reports:
-        table.add_row(r.pipeline, str(r.checked), str(r.matched), str(r.skipped),
-                      str(len(r.mismatches)))
-    return table

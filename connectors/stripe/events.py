@@ -71,9 +71,10 @@ class ChangeReader:
     def _full_listing(self, ent: StripeEntity) -> Iterator[ChangePage]:
         mark = self._newest(ent)
         pages = list(self.reader.pages(ent)) or [[]]
+        total = sum(len(records) for records in pages)
         for index, records in enumerate(pages):
             last = index == len(pages) - 1
-            yield ChangePage(records, mark.text() if last and mark else None)
+            yield ChangePage(records, mark.text() if last and mark else None, total)
 
     def _newest(self, ent: StripeEntity) -> Cursor | None:
         if not ent.events:
@@ -100,9 +101,10 @@ class ChangeReader:
         events = [e for page in self.api.list_all("/v1/events", self._types(ent))
                   for e in page.body["data"]]
         events.reverse()
-        for start in range(0, len(events), PAGE_SIZE):
-            chunk = events[start:start + PAGE_SIZE]
-            yield ChangePage(self._current(ent, chunk), Cursor.of(chunk[-1]).text())
+        chunks = [events[start:start + PAGE_SIZE] for start in range(0, len(events), PAGE_SIZE)]
+        total = sum(len({e["data"]["object"]["id"] for e in chunk}) for chunk in chunks)
+        for chunk in chunks:
+            yield ChangePage(self._current(ent, chunk), Cursor.of(chunk[-1]).text(), total)
         if not events:
             yield ChangePage([], None)
 

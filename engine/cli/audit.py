@@ -14,9 +14,10 @@ from datetime import UTC, datetime, timedelta
 from typing import Any, TypeVar
 
 import click
-from rich.table import Table
+from rich import box
 
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.cli.tables import Col, FittedTable, fit_table
 from ml_connector.engine.errors import InvalidInput
 from ml_connector.engine.loading.durations import parse_duration
 from ml_connector.engine.store.audit import AuditEntry
@@ -44,7 +45,7 @@ class When(click.ParamType):
         try:
             parsed = datetime.fromisoformat(text)
         except ValueError:
-            self.fail(f"{text!r} is not a time; write 2024-05-01, 2024-05-01T13:30, "
+            self.fail(f"'{text}' is not a time; write 2024-05-01, 2024-05-01T13:30, "
                       "2024-05-01T13:30+02:00, or an age such as 30m, 2h, 7d", param, ctx)
         return parsed.replace(tzinfo=UTC) if parsed.tzinfo is None else parsed.astimezone(UTC)
 
@@ -74,6 +75,7 @@ def entry_dict(entry: AuditEntry) -> dict[str, Any]:
         "run_id": entry.run_id, "trigger": entry.trigger, "pipeline": entry.pipeline,
         "source_ref": entry.source_ref, "target_ref": entry.target_ref,
         "action": entry.action, "outcome": entry.outcome, "error": entry.error,
+        "reason": reason_of(entry),
         "request_ids": list(entry.request_ids), "request_summary": entry.request_summary,
     }
 
@@ -109,24 +111,41 @@ def list_entries(state: CliState, pipeline: str | None, record: str | None,
     if not entries:
         hint = ""
         if pipeline is not None and pipeline not in runtime.pipelines:
-            hint = f" (the project has no pipeline {pipeline!r})"
+            hint = f" (the project has no pipeline '{pipeline}')"
         click.echo(f"no audit entries match{hint}")
         return
-    state.console.print(_table(entries))
+    fitted = audit_table(entries, state.console.width)
+    fitted.print(state.console)
+    if fitted.left_out:
+        click.echo(f"({', '.join(fitted.left_out)}: left out at this width; "
+                   "`audit show ID` has them)")
 
 
-def _table(entries: list[AuditEntry]) -> Table:
-    table = Table("id", "time (UTC)", "pipeline", "source", "action", "outcome", "target",
-                  "error")
-    for column in table.columns:
-        column.no_wrap = True  # one attempt per line, so the list reads like a log
-    table.columns[-1].overflow = "ellipsis"
-    table.columns[-1].max_width = 60
-    for e in entries:
-        table.add_row(str(e.id), when_text(e.at), e.pipeline, e.source_ref or "-", e.action,
-                      e.outcome, e.target_ref or "-", (e.error or "").splitlines()[0]
-                      if e.error else "")
-    return table
+AUDIT_COLUMNS = (
+    Col("id", keep=True, justify="right"), Col("time (UTC)", keep=True),
+    Col("pipeline", min_width=12, shrink_rank=1), Col("source", min_width=16, keep_end=True),
+    Col("action", keep=True), Col("outcome", keep=True, drop_rank=3),
+    Col("target", min_width=14, keep_end=True, drop_rank=2),
+    Col("detail", min_width=16, drop_rank=1),
+)
+
+
+def audit_table(entries: list[AuditEntry], width: int) -> FittedTable:
+    """One attempt per line, ids always whole: `audit show ID` is the next command."""
+    rows = [[str(e.id), when_text(e.at), e.pipeline, e.source_ref or "-", e.action, e.outcome,
+             e.target_ref or "-", _first_line(e.error or reason_of(e) or "")]
+            for e in entries]
+    return fit_table(AUDIT_COLUMNS, rows, width, box=box.SIMPLE_HEAD, show_edge=False,
+                     pad_edge=False, collapse_padding=True)
+
+
+def reason_of(entry: AuditEntry) -> str | None:
+    """Why an attempt wrote nothing (the filter that excluded the record, ...), if recorded."""
+    return (entry.request_summary or {}).get("reason")
+
+
+def _first_line(text: str) -> str:
+    return text.splitlines()[0] if text else ""
 
 
 @audit.command("show")
@@ -197,6 +216,8 @@ def _story_lines(entry: AuditEntry, story: dict[str, Any],
              f"  outcome      {entry.outcome}",
              f"  request ids  {ids}",
              f"  error        {entry.error or '-'}"]
+    if reason_of(entry):
+        lines.append(f"  reason       {reason_of(entry)}")
     lines += _payload_lines(story["payload"])
     if len(history) > 1:
         lines.append("  attempts on this record:")

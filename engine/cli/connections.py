@@ -6,6 +6,7 @@ import sys
 
 import click
 from rich.table import Table
+from rich.text import Text
 
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.errors import InvalidInput, RecordsFailed
@@ -36,8 +37,10 @@ def list_connectors(state: CliState) -> None:
         state.emit_json({"connectors": rows, "problems": problems})
         return
     table = Table("connector", "entities", "description")
+    table.columns[0].no_wrap = True  # the name `connections` refer to: never cut or wrapped
     for row in rows:
-        table.add_row(row["name"], ", ".join(row["entities"]), row["description"])
+        table.add_row(Text(row["name"]), Text(", ".join(row["entities"])),
+                      Text(row["description"]))
     state.console.print(table)
     for problem in problems:
         click.echo(f"broken plugin {problem['name']}: {problem['problem']}", err=True)
@@ -75,7 +78,7 @@ def set_secret(state: CliState, connection: str, key: str) -> None:
     project = load_project(state.project, registry=state.registry)
     if connection not in project.connections:
         known = ", ".join(sorted(project.connections)) or "none"
-        raise InvalidInput(f"unknown connection {connection!r}; configured: {known}")
+        raise InvalidInput(f"unknown connection '{connection}'; configured: {known}")
     if sys.stdin.isatty():
         value = click.prompt(f"{connection}.{key}", hide_input=True)
     else:
@@ -123,7 +126,7 @@ def auth(state: CliState, connection: str, no_browser: bool, paste: bool) -> Non
     plugin = runtime.plugin_for(connection)
     authorize = getattr(plugin, "authorize", None)
     if authorize is None:
-        raise InvalidInput(f"connection {connection!r} ({plugin.name}) needs no authorisation "
+        raise InvalidInput(f"connection '{connection}' ({plugin.name}) needs no authorisation "
                            "flow: store its secrets with `ml-connector connections set-secret`")
     reader = (lambda prompt: click.prompt(prompt.rstrip(": "))) if paste else None
     summary = authorize(runtime.context(connection), open_browser=not no_browser,

@@ -55,7 +55,7 @@ def _add_plugin_commands() -> None:
         try:
             command = entry.load()
         except Exception as exc:  # a broken extension must not break the whole CLI
-            click.echo(f"warning: command {entry.name!r} could not be loaded: {exc}", err=True)
+            click.echo(f"warning: command '{entry.name}' could not be loaded: {exc}", err=True)
             continue
         if isinstance(command, click.Command) and entry.name not in cli.commands:
             cli.add_command(command, entry.name)

@@ -2,17 +2,26 @@
 
 from __future__ import annotations
 
+import textwrap
+from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import click
-from rich.progress import BarColumn, MofNCompleteColumn, Progress, SpinnerColumn, TextColumn
-from rich.table import Table
 
+from ml_connector.engine.cli.progress import progress_display
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.cli.summaries import (
+    failures_reported_here,
+    listed_once,
+    run_summary_line,
+    skip_lines,
+)
 from ml_connector.engine.errors import RecordsFailed
 from ml_connector.engine.loading import load_workspace
+from ml_connector.engine.planning.plan import PlannedChange
 from ml_connector.engine.planning.plan import plan as make_plan
-from ml_connector.engine.sync.outcome import Outcome, RunSummary
+from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.testing.pipeline_cases import check_pipeline
 
@@ -34,11 +43,19 @@ def list_pipelines(state: CliState) -> None:
     if state.json_output:
         state.emit_json(rows)
         return
-    table = Table("name", "source", "target", "depends on", "description")
-    for row in rows:
-        table.add_row(row["name"], row["source"], row["target"], ", ".join(row["depends_on"]),
-                      row["description"])
-    state.console.print(table)
+    blocks = [_pipeline_lines(row, state.console.width) for row in rows]
+    click.echo("\n\n".join("\n".join(block) for block in blocks))
+
+
+def _pipeline_lines(row: dict[str, Any], width: int) -> list[str]:
+    """Name and direction on the first line, the description wrapped beneath it: a table
+    column narrow enough for 80 columns would hold one word per line."""
+    after = f", after {', '.join(row['depends_on'])}" if row["depends_on"] else ""
+    head = f"{row['name']}: {row['source']} -> {row['target']}{after}"
+    wrap = {"width": width, "break_long_words": False, "break_on_hyphens": False}
+    return [*textwrap.wrap(head, subsequent_indent="    ", **wrap),
+            *textwrap.wrap(row["description"] or "", initial_indent="  ",
+                           subsequent_indent="  ", **wrap)]
 
 
 @pipeline.command()
@@ -59,22 +76,46 @@ def validate(state: CliState, files: tuple[Path, ...]) -> None:
 @click.option("--full", is_flag=True, help="Consider every source record, not only changes.")
 @pass_state
 def plan(state: CliState, name: str, full: bool) -> None:
-    """Show what a run would create, update or skip, field by field. Writes nothing."""
-    result = make_plan(state.runtime(), name, full=full)
+    """Show what a run would create, update or skip, field by field. Writes nothing.
+
+    Exit 1 when a record would fail, so a script can stop before the run.
+    """
+    runtime = state.runtime()
+    chosen = runtime.pipelines.get(name).name
+    with progress_display(state.err, quiet=state.json_output) as progress:
+        result = make_plan(runtime, chosen, full=full,
+                           on_record=lambda: progress.advance(chosen))
+    changes = list({c.source_id: c for c in result.changes}.values())  # a record read twice
+    counts = dict(sorted(Counter(c.action for c in changes).items()))
     if state.json_output:
-        state.emit_json({"pipeline": result.pipeline, "counts": result.counts(),
-                         "changes": [c.as_dict() for c in result.changes]})
-        return
-    for change in result.changes:
-        if change.action in {"unchanged", "echo"}:
+        state.emit_json({"pipeline": result.pipeline, "counts": counts,
+                         "changes": [c.as_dict() for c in changes]})
+    else:
+        _print_plan(result.pipeline, changes, counts, state.console.width)
+    if counts.get("fail"):
+        raise RecordsFailed(f"{counts['fail']} record(s) would fail; "
+                            "fix them (or the mapping) before running")
+
+
+def _print_plan(name: str, changes: list[PlannedChange], counts: dict[str, int],
+                width: int) -> None:
+    for change in changes:
+        if change.action in {"unchanged", "echo", "skip", "fail"}:
             continue
         target = f" -> {change.target_id}" if change.target_id else ""
-        click.echo(f"{change.action:9} {change.source_id}{target}"
-                   + (f"  ({change.error})" if change.error else ""))
+        click.echo(f"{change.action:9} {change.source_id}{target}")
         for field in change.changes:
             click.echo(f"    {field.field}: {field.before!r} -> {field.after!r}")
-    counts = ", ".join(f"{n} {a}" for a, n in sorted(result.counts().items())) or "nothing"
-    click.echo(f"plan for {result.pipeline}: {counts}")
+    for action, more in (("skip", "and {n} more skipped"), ("fail", "and {n} more would fail")):
+        lines = [f"{action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
+                 for c in changes if c.action == action]
+        for line in listed_once(lines, more):
+            click.echo(line)
+    summary = ", ".join(f"{n:,} {a}" for a, n in counts.items()) or "nothing"
+    click.echo(f"plan for {name}: {summary}")
+    reasons = Counter(c.reason for c in changes if c.action == "skip" and c.reason)
+    for line in skip_lines(reasons, width):
+        click.echo(line)
 
 
 @pipeline.command()
@@ -88,21 +129,12 @@ def run(state: CliState, name: str | None, run_all: bool, full: bool) -> None:
         raise click.UsageError("give a pipeline NAME or --all (not both)")
     runtime = state.runtime()
     names = list(runtime.pipelines.order) if run_all else [runtime.pipelines.get(name).name]
-    with _progress(state) as progress:
-        task = progress.add_task("syncing", total=None)
-
-        def tick(outcome: Outcome) -> None:
-            progress.update(task, advance=1, description=f"{outcome.pipeline}")
-
-        runner = Runner(runtime, on_outcome=tick)
+    with progress_display(state.err, quiet=state.json_output) as progress, \
+            failures_reported_here():
+        runner = Runner(runtime, on_outcome=lambda outcome: progress.advance(outcome.pipeline),
+                        on_total=progress.total)
         summaries = runner.run_all(names, full=full)
     _report(state, summaries)
-
-
-def _progress(state: CliState) -> Progress:
-    return Progress(SpinnerColumn(), TextColumn("{task.description}"), BarColumn(),
-                    MofNCompleteColumn(), console=state.err, transient=True,
-                    disable=not state.interactive)
 
 
 def _report(state: CliState, summaries: list[RunSummary]) -> None:
@@ -110,12 +142,13 @@ def _report(state: CliState, summaries: list[RunSummary]) -> None:
         state.emit_json([s.as_dict() for s in summaries])
     else:
         for s in summaries:
-            d = s.as_dict()
-            click.echo(f"{d['pipeline']}: {d['created']} created, {d['updated']} updated, "
-                       f"{d['unchanged']} unchanged, {d['skipped']} skipped, "
-                       f"{d['failed']} failed")
-            for failure in d["failures"][:20]:
-                click.echo(f"  failed {failure['source_id']}: {failure['error']}", err=True)
+            click.echo(run_summary_line(s))
+            for line in skip_lines(s.skip_reasons, state.console.width):
+                click.echo(line)
+            failures = [f"  failed {f.source_id}: {f.error}" for f in s.failures]
+            for line in listed_once(failures, f"  and {{n}} more failed: ml-connector audit "
+                                              f"list --run {s.run_id} --outcome failed"):
+                click.echo(line, err=True)
             if s.stopped:
                 click.echo(f"  stopped: {s.stopped}", err=True)
     failed = sum(s.failed for s in summaries)

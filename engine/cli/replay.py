@@ -14,6 +14,7 @@ import click
 
 from ml_connector.engine.cli.audit import WHEN, json_option
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.cli.summaries import failures_reported_here, listed_once
 from ml_connector.engine.errors import RecordsFailed
 from ml_connector.engine.sync.replay import Replay, ReplayReport, Selection
 
@@ -38,7 +39,8 @@ def replay(state: CliState, audit_id: int | None, run_id: str | None,
         raise click.UsageError(f"choose exactly one of {SELECTORS}")
     replayer = Replay(state.runtime())
     selection = _select(replayer, audit_id, run_id, since, until)
-    report = replayer.run(selection)
+    with failures_reported_here():
+        report = replayer.run(selection)
     if state.json_output:
         state.emit_json(report.as_dict())
     else:
@@ -62,12 +64,19 @@ def _select(replayer: Replay, audit_id: int | None, run_id: str | None,
 
 
 def _print(report: ReplayReport) -> None:
-    for outcome in report.outcomes:
+    """A line per record, those still failing first, up to a limit; the audit has the rest."""
+    lines = []
+    for outcome in sorted(report.outcomes, key=lambda o: not o.failed):
         result = f"failed: {outcome.error}" if outcome.failed else outcome.action
         target = f" -> {outcome.target_id}" if outcome.target_id and not outcome.failed else ""
-        click.echo(f"{outcome.pipeline} {outcome.source_id}: {result}{target}")
-    for item, reason in report.left_out:
-        click.echo(f"{item.pipeline} {item.source_id}: left out, {reason}")
+        lines.append(f"{outcome.pipeline} {outcome.source_id}: {result}{target}")
+    more = f"and {{n}} more: ml-connector audit list --run {report.run_id}"
+    for line in listed_once(lines, more):
+        click.echo(line)
+    left_out = [f"{item.pipeline} {item.source_id}: left out, {reason}"
+                for item, reason in report.left_out]
+    for line in listed_once(left_out, "and {n} more left out"):
+        click.echo(line)
     if not report.outcomes and not report.stopped:
         click.echo("nothing to replay")
         return

@@ -46,21 +46,21 @@ def status_lines(snapshot: Status) -> list[str]:
 
 def _pipeline_lines(p: PipelineStatus, now: datetime) -> list[str]:
     run = p.last_run
+    lines = [p.name]
     if run is None:
-        last = "never"
-    else:
+        lines.append("  last run   never")
+    else:  # when, then which run: on one line they would not fit 80 columns
         counts = ", ".join(f"{n} {outcome}" for outcome, n in sorted(run.counts.items()))
-        last = (f"{when_text(run.finished)} UTC ({ago(run.finished, now)}), run {run.run_id}, "
-                f"{p.last_trigger or 'unknown trigger'}: {counts}")
+        lines += [f"  last run   {when_text(run.finished)} UTC ({ago(run.finished, now)}), "
+                  f"{p.last_trigger or 'unknown trigger'}",
+                  f"  run        {run.run_id}: {counts}"]
     cursor = "none stored"
     if p.cursor is not None:
         shown = p.cursor if len(p.cursor) <= CURSOR_SHOWN else p.cursor[:CURSOR_SHOWN] + "..."
         cursor = f"{shown} (stored {ago(p.cursor_stored, now)})"
-    lines = [p.name,
-             f"  last run   {last}",
-             f"  cursor     {cursor}",
-             f"  links      {p.links}",
-             f"  pending    {p.pending_intents} create(s) not yet confirmed"]
+    lines += [f"  cursor     {cursor}",
+              f"  links      {p.links}",
+              f"  pending    {p.pending_intents} create(s) not yet confirmed"]
     if p.failing_records:
         lines.append(f"  failing    {p.failing_records} record(s); "
                      "retry with `ml-connector replay --failed`")

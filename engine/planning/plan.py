@@ -7,7 +7,7 @@ audit row. Unlinked references render as placeholders instead of being synced on
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -17,7 +17,7 @@ from ml_connector.engine.records import Record
 from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.payloads import payload_hash
-from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
+from ml_connector.engine.sync.record_sync import REMOVED, VOIDED, deleted_reason
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
@@ -39,11 +39,13 @@ class PlannedChange:
     target_id: str | None = None
     changes: tuple[FieldChange, ...] = ()
     error: str | None = None
+    reason: str | None = None  # why a skip writes nothing: "filter: record.Active"
 
     def as_dict(self) -> dict[str, Any]:
         return {"source_id": self.source_id, "action": self.action, "target_id": self.target_id,
                 "changes": [{"field": c.field, "before": c.before, "after": c.after}
-                            for c in self.changes], "error": self.error}
+                            for c in self.changes], "error": self.error,
+                "reason": self.reason}
 
 
 @dataclass
@@ -58,15 +60,22 @@ class Plan:
         return totals
 
 
-def plan(runtime: Runtime, name: str, *, full: bool = False) -> Plan:
-    """Plan one pipeline over the records a run would read (all of them when `full`)."""
+def plan(runtime: Runtime, name: str, *, full: bool = False,
+         on_record: Callable[[], None] | None = None) -> Plan:
+    """Plan one pipeline over the records a run would read (all of them when `full`).
+
+    `on_record` is called once per source record planned, for a progress display.
+    """
     pipeline = runtime.pipelines.get(name)
     source = runtime.connector(pipeline.source.connection)
     cursor = None if full else runtime.store.cursors.get(cursor_name(pipeline.name))
     planner = _Planner(runtime, pipeline)
     result = Plan(pipeline.name)
     for page in source.read_changes(pipeline.source.entity, cursor):
-        result.changes.extend(planner.plan(record) for record in page.records)
+        for record in page.records:
+            result.changes.append(planner.plan(record))
+            if on_record is not None:
+                on_record()
     return result
 
 
@@ -92,12 +101,14 @@ class _Planner:
             return PlannedChange(record.id, "echo")
         link = store.links.get(p.name, record.id)
         if self.renderer.counts_as_deleted(record, self.renderer.context(record)):
-            removable = (link is not None and link.payload_hash != REMOVED
-                         and p.policies.on_source_delete != "ignore")
-            return PlannedChange(record.id, "remove" if removable else "skip",
-                                 link.target_id if link else None)
+            policy = p.policies.on_source_delete
+            if link is not None and link.payload_hash != REMOVED and policy != "ignore":
+                return PlannedChange(record.id, "remove", link.target_id)
+            return PlannedChange(record.id, "skip", link.target_id if link else None,
+                                 reason=deleted_reason(link is None, policy.value))
         if not self.renderer.passes_filter(record, self.renderer.context(record)):
-            return PlannedChange(record.id, "skip", link.target_id if link else None)
+            return PlannedChange(record.id, "skip", link.target_id if link else None,
+                                 reason=self.renderer.filter_reason)
         payload = self.renderer.payload(record)
         if link is None or link.payload_hash == VOIDED:
             existing = None

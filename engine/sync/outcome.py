@@ -9,6 +9,7 @@ from typing import Any
 
 # Actions that wrote to the target system.
 WRITE_ACTIONS = frozenset({"create", "update", "adopt+update", "remove", "recreate"})
+ECHO_REASON = "echo: written by this project"
 
 
 @dataclass(frozen=True)
@@ -25,6 +26,7 @@ class Outcome:
     retryable: bool = False
     request_ids: tuple[str, ...] = ()
     changes: dict[str, Any] | None = None
+    reason: str | None = None  # why nothing was written (a skip): "filter: record.Active"
 
     @property
     def failed(self) -> bool:
@@ -33,12 +35,17 @@ class Outcome:
 
 @dataclass
 class RunSummary:
-    """Counts by action for one pipeline run, plus the failures to show the user."""
+    """Counts by action for one pipeline run, plus the failures to show the user.
+
+    A record read twice in one run (it changed again while the run read its pages) counts
+    once among the failures, with its latest error: `failed` is records, not attempts.
+    """
 
     pipeline: str
     run_id: str
     counts: Counter[str] = field(default_factory=Counter)
     failures: list[Outcome] = field(default_factory=list)
+    skip_reasons: Counter[str] = field(default_factory=Counter)
     stopped: str | None = None  # why the run stopped early (e.g. authorisation needed)
     # Records another pipeline of the same run pulled in on demand and counted here already.
     _pulled: set[str] = field(default_factory=set, repr=False)
@@ -59,7 +66,11 @@ class RunSummary:
 
     def _count(self, outcome: Outcome) -> None:
         self.counts[outcome.action] += 1
+        reason = outcome.reason or (ECHO_REASON if outcome.action == "echo" else None)
+        if reason is not None and outcome.action in {"skip", "echo"}:
+            self.skip_reasons[reason] += 1
         if outcome.failed:
+            self.failures[:] = [f for f in self.failures if f.source_id != outcome.source_id]
             self.failures.append(outcome)
 
     @property
@@ -80,6 +91,7 @@ class RunSummary:
             "unchanged": self.counts["unchanged"],
             "removed": self.counts["remove"],
             "skipped": self.counts["skip"] + self.counts["echo"],
+            "skip_reasons": dict(self.skip_reasons),
             "failed": self.failed,
             "stopped": self.stopped,
             "failures": [

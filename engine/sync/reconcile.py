@@ -14,7 +14,7 @@ Nothing is written.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -53,10 +53,15 @@ class PipelineReport:
                 "skipped": self.skipped, "mismatches": [m.as_dict() for m in self.mismatches]}
 
 
-def reconcile(runtime: Runtime, names: list[str] | None = None) -> list[PipelineReport]:
-    """One report per pipeline, in run order."""
+def reconcile(runtime: Runtime, names: list[str] | None = None, *,
+              on_record: Callable[[], None] | None = None) -> list[PipelineReport]:
+    """One report per pipeline, in run order.
+
+    `on_record` is called once per source record examined, for a progress display.
+    """
     chosen = names or list(runtime.pipelines.order)
-    return [_Reconciler(runtime, runtime.pipelines.get(name)).report() for name in chosen]
+    return [_Reconciler(runtime, runtime.pipelines.get(name)).report(on_record)
+            for name in chosen]
 
 
 class _Reconciler:
@@ -66,7 +71,7 @@ class _Reconciler:
         self.source = runtime.connector(pipeline.source.connection)
         self.target = runtime.connector(pipeline.target.connection)
 
-    def report(self) -> PipelineReport:
+    def report(self, on_record: Callable[[], None] | None = None) -> PipelineReport:
         report = PipelineReport(self.pipeline.name)
         for page in self.source.read_changes(self.pipeline.source.entity, None):
             for record in page.records:
@@ -75,6 +80,8 @@ class _Reconciler:
                 report.mismatches.extend(problems)
                 if report.checked > checked_before and not problems:
                     report.matched += 1
+                if on_record is not None:
+                    on_record()
         return report
 
     def _check(self, record: Record, report: PipelineReport) -> list[Mismatch]:

@@ -59,7 +59,8 @@ class RecordSync:
         if self.renderer.counts_as_deleted(record, context):
             return self._remove(record, link or self._finish_interrupted_create(record))
         if not self.renderer.passes_filter(record, context):
-            return self._outcome(record, "skip", link.target_id if link else None)
+            return replace(self._outcome(record, "skip", link.target_id if link else None),
+                           reason=self.renderer.filter_reason)
         payload = self.renderer.payload(record, self.sync_dependency)
         digest = payload_hash(payload)
         if link is not None and link.payload_hash == VOIDED:
@@ -167,7 +168,8 @@ class RecordSync:
     def _remove(self, record: Record, link: Link | None) -> Outcome:
         policy = self.pipeline.policies.on_source_delete
         if link is None or policy is OnSourceDelete.IGNORE or link.payload_hash == REMOVED:
-            return self._outcome(record, "skip", link.target_id if link else None)
+            return replace(self._outcome(record, "skip", link.target_id if link else None),
+                           reason=deleted_reason(link is None, policy.value))
         removed = self.target.remove(self.pipeline.target.entity, link.target_id,
                                      mode=policy.value)
         self.store.links.put(replace(link, payload_hash=REMOVED, updated_at=_now()))
@@ -191,6 +193,15 @@ class RecordSync:
     def _outcome(self, record: Record, action: str, target_id: str | None = None,
                  request_ids: tuple[str, ...] = ()) -> Outcome:
         return Outcome(self.pipeline.name, record.id, action, target_id, request_ids=request_ids)
+
+
+def deleted_reason(never_synced: bool, policy: str) -> str:
+    """Why a record deleted in the source removes nothing from the target."""
+    if never_synced:
+        return "deleted in the source before it was synced"
+    if policy == OnSourceDelete.IGNORE.value:
+        return "deleted in the source; on_source_delete is ignore"
+    return "deleted in the source; already removed from the target"
 
 
 def _now() -> datetime:

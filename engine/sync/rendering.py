@@ -50,6 +50,12 @@ class Renderer:
             return True
         return bool(self.evaluate(expression, context, record, "source.filter"))
 
+    @property
+    def filter_reason(self) -> str:
+        """Why `passes_filter` said no, as the audit and the run summary show it."""
+        expression = self.pipeline.source_filter
+        return f"filter: {expression_text(expression.source)}" if expression else "filter"
+
     def payload(self, record: Record,
                 sync_dependency: Callable[[str, str], None] | None = None) -> dict[str, Any]:
         """The target payload; an unlinked reference is synced on demand, then rendered again."""
@@ -76,6 +82,14 @@ def preview_renderer(runtime: Runtime, pipeline: Pipeline) -> Renderer:
     links = LinkLookup(runtime.store, runtime.pipelines, placeholders=True,
                        connectors=runtime.connector)
     return Renderer(pipeline, links)
+
+
+def expression_text(source: str) -> str:
+    """An expression on one line as a person reads it: `record.Active`, no `{{ }}` around."""
+    text = " ".join(source.split())
+    if text.startswith("{{") and text.endswith("}}"):
+        text = text[2:-2].strip()
+    return text
 
 
 def _reason(exc: Exception) -> str:

@@ -48,9 +48,10 @@ def _paths_of(value: Any, path: str) -> list[str]:
 
 
 def request_summary(pipeline: Pipeline, payload: Mapping[str, Any] | None, *,
-                    source_ids: Sequence[str] = (), target_ids: Sequence[str] = ()
-                    ) -> dict[str, Any]:
-    """The redacted story of one attempt's requests: systems, entities, fields, hash, ids."""
+                    source_ids: Sequence[str] = (), target_ids: Sequence[str] = (),
+                    reason: str | None = None) -> dict[str, Any]:
+    """The redacted story of one attempt's requests: systems, entities, fields, hash, ids,
+    and for an attempt that wrote nothing on purpose, why (the filter, never a value)."""
     summary: dict[str, Any] = {
         "source": {"connection": pipeline.source.connection,
                    "entity": pipeline.source.entity, "request_ids": list(source_ids)},
@@ -60,4 +61,6 @@ def request_summary(pipeline: Pipeline, payload: Mapping[str, Any] | None, *,
     if payload is not None:
         summary["fields"] = field_paths(payload)
         summary["payload_hash"] = payload_hash(payload)
+    if reason is not None:
+        summary["reason"] = reason
     return summary

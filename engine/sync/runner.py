@@ -44,8 +44,12 @@ class Runner:
 
     def __init__(self, runtime: Runtime, *, trigger: str = "manual",
                  on_outcome: Callable[[Outcome], None] | None = None, run_id: str | None = None,
-                 locks: KeyedLocks | None = None):
+                 locks: KeyedLocks | None = None,
+                 on_total: Callable[[str, int], None] | None = None):
+        """`on_outcome` hears every record synced; `on_total` hears (pipeline, records) when a
+        source says up front how many records a run will read. Both are for displays."""
         self.runtime, self.trigger, self.on_outcome = runtime, trigger, on_outcome
+        self.on_total = on_total
         self.run_id = run_id or uuid.uuid4().hex[:12]
         self._locks = locks or KeyedLocks()
         self._links = LinkLookup(runtime.store, runtime.pipelines, connectors=runtime.connector)
@@ -56,7 +60,7 @@ class Runner:
     def fork(self, *, trigger: str) -> Runner:
         """A runner with its own run id that shares this one's record locks and callbacks."""
         return Runner(self.runtime, trigger=trigger, on_outcome=self.on_outcome,
-                      locks=self._locks)
+                      locks=self._locks, on_total=self.on_total)
 
     # -- whole pipelines ----------------------------------------------------------------------
 
@@ -81,6 +85,8 @@ class Runner:
         self._running[pipeline.name] = summary
         try:
             for page in source.read_changes(pipeline.source.entity, cursor):
+                if page.total is not None and self.on_total is not None:
+                    self.on_total(pipeline.name, page.total)
                 for outcome in self._sync_all(pipeline, page.records, finder):
                     summary.add(outcome)
                 if page.cursor is not None:
@@ -176,7 +182,8 @@ class Runner:
                 outcome = self._record_failure(pipeline, record.id, exc, audit=False)
             self._audit(outcome, request_summary(pipeline, renderer.rendered,
                                                  source_ids=record.request_ids,
-                                                 target_ids=outcome.request_ids))
+                                                 target_ids=outcome.request_ids,
+                                                 reason=outcome.reason))
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome

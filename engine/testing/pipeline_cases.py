@@ -9,6 +9,7 @@ way connectors read money, and compared with their type: `1250` (minor units) is
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -87,7 +88,8 @@ def run_case(case: PipelineCase, pipelines: PipelineSet) -> CaseResult:
             return CaseResult(case, True)
         return CaseResult(case, False, (f"render failed: {exc}",))
     if case.expect_error is not None:
-        return CaseResult(case, False, (f"expected an error containing {case.expect_error!r}, "
+        return CaseResult(case, False, (f"expected an error containing "
+                                        f"{_shown(case.expect_error)}, "
                                         "but the record rendered",))
     problems = tuple(differences(case.expect, payload))
     return CaseResult(case, not problems, problems)
@@ -100,9 +102,9 @@ def differences(expected: Any, actual: Any, path: str = "") -> Iterator[str]:
         for key in sorted(set(expected) | set(actual), key=str):
             sub = f"{path}.{key}" if path else str(key)
             if key not in actual:
-                yield f"{sub}: missing (expected {expected[key]!r})"
+                yield f"{sub}: missing (expected {_shown(expected[key])})"
             elif key not in expected:
-                yield f"{sub}: not expected (got {actual[key]!r})"
+                yield f"{sub}: not expected (got {_shown(actual[key])})"
             else:
                 yield from differences(expected[key], actual[key], sub)
     elif isinstance(expected, list) and isinstance(actual, list):
@@ -110,8 +112,32 @@ def differences(expected: Any, actual: Any, path: str = "") -> Iterator[str]:
             yield f"{where}: expected {len(expected)} items, got {len(actual)}"
         for index, (e, a) in enumerate(zip(expected, actual, strict=False)):
             yield from differences(e, a, f"{path}[{index}]")
-    elif _kind(expected) != _kind(actual) or expected != actual:
-        yield f"{where}: expected {expected!r}, got {actual!r}"
+    elif _kind(expected) != _kind(actual):
+        yield (f"{where}: expected {_shown(expected)} ({_kind_word(expected)}), "
+               f"got {_shown(actual)} ({_kind_word(actual)})")
+    elif expected != actual:
+        yield f"{where}: expected {_shown(expected)}, got {_shown(actual)}"
+
+
+_KIND_WORDS = {"int": "a whole number", "decimal": "a decimal", "str": "text",
+               "bool": "true/false", "NoneType": "null", "dict": "a mapping", "list": "a list"}
+
+
+def _kind_word(value: Any) -> str:
+    return _KIND_WORDS.get(_kind(value), "a value")
+
+
+def _shown(value: Any) -> str:
+    """A value as the case file spells it (YAML's words, text quoted), never a Python repr."""
+    if isinstance(value, str):
+        return json.dumps(value, ensure_ascii=False)
+    if isinstance(value, bool) or value is None:
+        return {True: "true", False: "false", None: "null"}[value]
+    if isinstance(value, Mapping):
+        return "{" + ", ".join(f"{key}: {_shown(item)}" for key, item in value.items()) + "}"
+    if isinstance(value, list | tuple):
+        return "[" + ", ".join(_shown(item) for item in value) + "]"
+    return str(value)
 
 
 def _kind(value: Any) -> str:

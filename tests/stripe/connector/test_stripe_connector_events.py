@@ -85,3 +85,14 @@ def test_entities_without_events_are_always_listed(stripe_emulator: RunningEmula
     customer_pays(stripe_emulator, 1000)
     (page,) = list(stripe_connector.read_changes("balance_transaction", None))
     assert len(page.records) == 1 and page.cursor is None
+
+
+def test_a_full_listing_says_up_front_how_many_records_it_yields(
+        stripe_emulator: RunningEmulator, stripe_connector: Any) -> None:
+    """The listing is read whole before the first page is handed over, so progress displays
+    can show done of total."""
+    for name in ("a", "b", "c"):
+        _customer(stripe_emulator, name)
+    pages = list(stripe_connector.read_changes("customer", None))
+    listed = sum(len(page.records) for page in pages)
+    assert listed >= 3 and {page.total for page in pages} == {listed}

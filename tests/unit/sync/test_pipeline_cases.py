@@ -66,7 +66,7 @@ def test_type_matters_decimal_is_not_minor_units(project: PluginRegistry,
     result = CliRunner().invoke(cli, ["--json", "pipeline", "test", "orders-to-invoices"],
                                 obj=project)
     problems = json.loads(result.output.split("\nerror")[0])[0]["problems"]
-    assert problems == ["amount: expected Decimal('1250.0'), got 1250"]
+    assert problems == ["amount: expected 1250.0 (a decimal), got 1250 (a whole number)"]
 
 
 def test_a_pipeline_without_cases_fails_rather_than_passing_silently(

@@ -78,7 +78,8 @@ def test_after_a_run_it_shows_counts_cursor_links_and_failing_records(
     assert (people["links"], people["pending_intents"], people["failing_records"]) == (2, 0, 1)
     assert pipeline_entry(status, INVOICES)["last_run"] is None
     text = cli_world("status").out
-    assert f"run {run_id}, manual: 1 failed, 2 ok" in text
+    assert f"  run        {run_id}: 1 failed, 2 ok" in text
+    assert "ago), manual" in text
     assert "failing    1 record(s); retry with `ml-connector replay --failed`" in text
 
 
