@@ -36,6 +36,7 @@ from ml_connector.engine.triggers.failure_log import FailureLog
 from ml_connector.engine.triggers.health import HealthPolicy, Problem, durable_problems
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.schedule import PollScheduler
+from ml_connector.engine.triggers.streaks import KeyedStreaks
 from ml_connector.engine.triggers.webhooks import WebhookIntake
 from ml_connector.engine.triggers.worker import InboxWorker
 from ml_connector.engine.triggers.worker import log as worker_log
@@ -85,9 +86,10 @@ class Service:
         self.runtime.event_hooks = self.metrics.connector_hook
         self.runner = Runner(self.runtime, trigger="webhook", on_outcome=self._count)
         self.intake = WebhookIntake(self.runtime, self.metrics)
-        failures = FailureLog(worker_log)   # one for all workers: a cause is logged once
+        failures, auth_waits = FailureLog(worker_log), KeyedStreaks()   # shared by workers
         self.workers = [InboxWorker(self.runner, self.stop, metrics=self.metrics,
-                                    idle_wait=self.options.worker_idle_wait, failures=failures)
+                                    idle_wait=self.options.worker_idle_wait, failures=failures,
+                                    auth_waits=auth_waits)
                         for _ in range(self.options.workers)]
         self.scheduler = (PollScheduler(self.runner, self.stop, self.metrics)
                           if self.options.poll else None)

@@ -51,7 +51,11 @@ class InboxWorker:
 
     def __init__(self, runner: Runner, stop: threading.Event, *, batch: int = BATCH,
                  idle_wait: float = 0.2, max_attempts: int = MAX_ATTEMPTS,
-                 metrics: ServiceMetrics | None = None, failures: FailureLog | None = None):
+                 metrics: ServiceMetrics | None = None, failures: FailureLog | None = None,
+                 auth_waits: KeyedStreaks | None = None):
+        """`failures` and `auth_waits` are shared by a service's workers: a cause is logged
+        once, and an event of a connection going through ends that connection's wait
+        whichever worker held the others."""
         self.runner, self.stop = runner, stop
         self.batch, self.idle_wait, self.max_attempts = batch, idle_wait, max_attempts
         self.metrics = metrics
@@ -59,7 +63,7 @@ class InboxWorker:
         self.failures = failures or FailureLog(log)
         self.loop_errors = ErrorStreak()     # claiming or settling failed
         self.item_errors = ErrorStreak()     # an item raised what no sync should
-        self.auth_waits = KeyedStreaks()     # items held for authorisation, by connection
+        self.auth_waits = auth_waits or KeyedStreaks()   # held for authorisation, by connection
 
     def run_forever(self) -> None:
         """Drain until stopped; an unexpected error backs off (up to 30 s) and goes on."""

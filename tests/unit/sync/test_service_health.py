@@ -68,10 +68,10 @@ class TroubledSource(MemoryConnector):
 
 @pytest.fixture
 def polled(tmp_path: Path, store: Store) -> World:
-    """The alpha -> beta world, its people pipeline polled every minute."""
+    """The alpha -> beta world, its people pipeline fed by webhooks and polled every minute."""
     alpha, beta = make_plugins()
     registry = PluginRegistry.from_plugins({"alpha": alpha, "beta": beta})
-    people = PEOPLE_YAML + "triggers:\n  - poll: {every: 1m}\n"
+    people = PEOPLE_YAML + "triggers:\n  - webhook: alpha\n  - poll: {every: 1m}\n"
     project = load_project(write_project(tmp_path, people=people), registry=registry)
     pipelines = load_pipelines(list(project.pipeline_dirs), project=project, registry=registry)
     runtime = Runtime(project=project, registry=registry, store=store, pipelines=pipelines)
@@ -299,8 +299,19 @@ def test_a_signed_delivery_is_still_accepted_while_degraded(polled: World,
     assert answer.status_code == 200 and answer.json()["stored"] == 1
 
 
-def test_one_worker_problem_reported_by_several_workers_is_listed_once(world: World) -> None:
+def test_an_event_through_one_worker_ends_the_wait_another_worker_met(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    source = TroubledSource(world.alpha)
+    monkeypatch.setattr(world.runtime.plugin_for("alpha"), "connect", lambda _ctx: source)
+    world.alpha.put("contact", "c1", {"name": "Ann"})
+    world.alpha.put("contact", "c2", {"name": "Bo"})
     service = Service(world.runtime, ServiceOptions(workers=2, poll=False))
-    for worker in service.workers:
-        worker.auth_waits.failed("alpha", "alpha refused the grant")
-    assert checks(service) == [("inbox", "")]
+    first, second = service.workers
+    source.authorised = False
+    world.runtime.store.inbox.add("alpha", "evt_1", "contact", "c1", "update", {})
+    assert first.drain_once() == 1
+    assert [p.check for p in service.health().problems] == ["authorisation", "inbox"]
+    source.authorised = True
+    world.runtime.store.inbox.add("alpha", "evt_2", "contact", "c2", "update", {})
+    assert second.drain_once() == 1
+    assert service.health().ok
