@@ -91,8 +91,9 @@ def collect_status(runtime: Runtime, *, now: Callable[[], datetime] | None = Non
                  for name in runtime.pipelines.order]
     connections = [connection_health(runtime, name)
                    for name in sorted(runtime.project.connections)]
-    problems = durable_problems(runtime, at, policy=policy, connections=connections)
     backlog = runtime.store.inbox.backlog(at - policy.inbox_stall_window)
+    problems = durable_problems(runtime, at, policy=policy, connections=connections,
+                                backlog=backlog)
     return Status(at, pipelines, backlog, connections, problems)
 
 

@@ -150,11 +150,13 @@ def inbox_problems(backlog: Backlog, now: datetime, policy: HealthPolicy) -> lis
 
 def durable_problems(runtime: Runtime, now: datetime, *, policy: HealthPolicy | None = None,
                      polled: Iterable[str] | None = None,
-                     connections: Iterable[ConnectionHealth] | None = None) -> list[Problem]:
+                     connections: Iterable[ConnectionHealth] | None = None,
+                     backlog: Backlog | None = None) -> list[Problem]:
     """Every problem the store and the connectors show, whichever process asks.
 
     `polled` limits the poll check to the pipelines a service polls (by default all);
-    `connections` saves probing them again when the caller already has their health.
+    `connections` and `backlog` save reading them again when the caller has them already
+    (the backlog counting arrivals since `now - policy.inbox_stall_window`).
     """
     policy = policy or HealthPolicy()
     if connections is None:
@@ -162,7 +164,8 @@ def durable_problems(runtime: Runtime, now: datetime, *, policy: HealthPolicy | 
                        for name in sorted(runtime.project.connections)]
     wanted = set(runtime.pipelines.order if polled is None else polled)
     pipelines = [name for name in runtime.pipelines.order if name in wanted]
-    backlog = runtime.store.inbox.backlog(now - policy.inbox_stall_window)
+    if backlog is None:
+        backlog = runtime.store.inbox.backlog(now - policy.inbox_stall_window)
     return [*connection_problems(connections),
             *poll_problems(runtime.store.polls.all(), pipelines, policy),
             *inbox_problems(backlog, now, policy)]
