@@ -22,7 +22,7 @@ from memory_system import MemoryConnector, MemorySystem, sign
 from sqlalchemy import update
 from test_service import delivery, post, wait_for
 
-from ml_connector.engine.errors import AuthError, RetryableError
+from ml_connector.engine.errors import AuthError, InvalidInput, RetryableError
 from ml_connector.engine.loading import load_pipelines, load_project
 from ml_connector.engine.plugins.registry import PluginRegistry
 from ml_connector.engine.records import ChangePage, Record
@@ -315,3 +315,14 @@ def test_an_event_through_one_worker_ends_the_wait_another_worker_met(
     world.runtime.store.inbox.add("alpha", "evt_2", "contact", "c2", "update", {})
     assert second.drain_once() == 1
     assert service.health().ok
+
+
+def test_a_connection_that_cannot_be_opened_degrades_it(world: World,
+                                                        monkeypatch: pytest.MonkeyPatch) -> None:
+    def refuse(_context: object) -> None:
+        raise InvalidInput("connection 'beta': missing setting(s) token")
+
+    monkeypatch.setattr(world.runtime.plugin_for("beta"), "connect", refuse)
+    (problem,) = Service(world.runtime, ServiceOptions(workers=0)).health().problems
+    assert (problem.check, problem.subject, problem.problem) == (
+        "connection", "beta", "cannot be checked: connection 'beta': missing setting(s) token")
