@@ -11,7 +11,8 @@ read again first: if another worker already rotated it, its access token is used
 second refresh is made. A new pair is persisted before its access token is used, because
 the old refresh token is dead the moment the new one exists. On `invalid_grant` the store
 is read once more (a winner may have saved a newer pair); only then does the sync stop,
-with an `AuthError` naming the command that re-authorises.
+with an `AuthError` naming the command that re-authorises, and the refusal is stored so
+that `health()` in any process reports the authorisation broken until it is renewed.
 """
 
 from __future__ import annotations
@@ -28,8 +29,10 @@ from ml_connector.connectors.quickbooks.settings import QboSettings
 from ml_connector.connectors.quickbooks.token_endpoint import InvalidGrant, TokenEndpoint
 from ml_connector.connectors.quickbooks.tokens import (
     TOKENS_KEY,
+    Refusal,
     TokenSet,
     load_tokens,
+    save_refusal,
     save_tokens,
 )
 from ml_connector.engine.errors import AuthError
@@ -99,6 +102,7 @@ class TokenManager:
         if again is not None and again.refresh_token != used.refresh_token:
             self._cached = again
             return again
+        save_refusal(self.credentials, Refusal.of(used, exc.description, self.clock()))
         raise AuthError(f"QuickBooks no longer accepts this connection's refresh token "
                         f"({exc.description}); it was revoked, expired or replaced",
                         reauth_command=self.settings.reauth_command, code="invalid_grant",

@@ -28,7 +28,7 @@ from ml_connector.connectors.quickbooks.records import to_record
 from ml_connector.connectors.quickbooks.settings import QboSettings
 from ml_connector.connectors.quickbooks.spec import ENTITIES, QboEntity
 from ml_connector.connectors.quickbooks.token_endpoint import TokenEndpoint
-from ml_connector.connectors.quickbooks.tokens import load_tokens
+from ml_connector.connectors.quickbooks.tokens import load_refusal, load_tokens
 from ml_connector.engine.errors import (
     AuthError,
     ConflictError,
@@ -230,14 +230,31 @@ class QuickBooksConnector:
                 **self.health()}
 
     def health(self) -> dict[str, Any]:
-        """Token health for `ml-connector status`: never the tokens themselves."""
-        tokens = load_tokens(self.tokens.credentials)
+        """Token health for `status` and `/healthz`, read from the store: never the tokens.
+
+        Not authorised, with the problem and the command that fixes it, when there are no
+        tokens, when QuickBooks refused the stored refresh token (recorded by whichever
+        process it refused), or when the refresh token's lifetime is over.
+        """
+        credentials = self.tokens.credentials
+        tokens = load_tokens(credentials)
         if tokens is None:
-            return {"authorised": False, "fix": f"run `{self.settings.reauth_command}`"}
-        now = time.time()
+            return self._broken("QuickBooks is not authorised for this connection yet")
+        now = self.tokens.clock()
+        refusal = load_refusal(credentials)
+        if refusal is not None and refusal.concerns(tokens):
+            return self._broken(f"QuickBooks refused the refresh token on {_utc(refusal.at)} "
+                                f"({refusal.reason}): the authorisation was revoked, expired "
+                                "or replaced")
+        if tokens.refresh_expires_at <= now:
+            return self._broken(f"the refresh token expired on {_utc(tokens.refresh_expires_at)}")
         return {"authorised": True,
                 "access_token_expires_in_seconds": round(tokens.access_expires_at - now),
                 "refresh_token_days_left": round((tokens.refresh_expires_at - now) / 86400, 1)}
+
+    def _broken(self, problem: str) -> dict[str, Any]:
+        return {"authorised": False, "problem": problem,
+                "fix": f"run `{self.settings.reauth_command}`"}
 
     def reconcile_view(self, entity: str, record: Record) -> Mapping[str, Any]:
         """The record as a pipeline writes it: without the subtotal line QBO adds on read."""
@@ -274,6 +291,10 @@ class QuickBooksConnector:
             self._versions.move_to_end(key)
             while len(self._versions) > VERSION_CACHE:
                 self._versions.popitem(last=False)
+
+
+def _utc(timestamp: float) -> str:
+    return datetime.fromtimestamp(timestamp, UTC).strftime("%Y-%m-%d %H:%M UTC")
 
 
 def _other(environment: str) -> str:

@@ -3,10 +3,17 @@
 Access and refresh token travel together as one JSON value under one key, so a rotation is
 persisted atomically: no reader can ever see a new access token next to a dead refresh
 token. Expiry is kept as absolute times, computed when the token response arrived.
+
+When QuickBooks refuses the stored refresh token (revoked, expired or replaced), a
+`Refusal` is stored beside the pair: the process that saw it may be `serve`, and `status`,
+run elsewhere, must still be able to say the authorisation is broken. It names the refused
+token by a fingerprint only, so new tokens from re-authorising make it moot without anyone
+having to clear it.
 """
 
 from __future__ import annotations
 
+import hashlib
 import json
 from collections.abc import Mapping
 from dataclasses import asdict, dataclass
@@ -15,6 +22,7 @@ from typing import Any
 from ml_connector.engine.plugins.protocol import CredentialStore
 
 TOKENS_KEY = "oauth_tokens"
+REFUSAL_KEY = "oauth_refusal"
 
 
 @dataclass(frozen=True)
@@ -60,3 +68,34 @@ def load_tokens(credentials: CredentialStore) -> TokenSet | None:
 
 def save_tokens(credentials: CredentialStore, tokens: TokenSet) -> None:
     credentials.put(TOKENS_KEY, tokens.to_json())
+
+
+def fingerprint(token: str) -> str:
+    """Enough of a token's hash to recognise it again, nothing that could be used as it."""
+    return hashlib.sha256(token.encode()).hexdigest()[:16]
+
+
+@dataclass(frozen=True)
+class Refusal:
+    """QuickBooks refused a refresh token: which one (by fingerprint), when, and why."""
+
+    refresh_fingerprint: str
+    at: float
+    reason: str
+
+    @classmethod
+    def of(cls, tokens: TokenSet, reason: str, at: float) -> Refusal:
+        return cls(fingerprint(tokens.refresh_token), at, reason)
+
+    def concerns(self, tokens: TokenSet) -> bool:
+        """Whether `tokens` are the ones refused (not a pair stored since)."""
+        return self.refresh_fingerprint == fingerprint(tokens.refresh_token)
+
+
+def save_refusal(credentials: CredentialStore, refusal: Refusal) -> None:
+    credentials.put(REFUSAL_KEY, json.dumps(asdict(refusal), sort_keys=True))
+
+
+def load_refusal(credentials: CredentialStore) -> Refusal | None:
+    stored = credentials.get(REFUSAL_KEY)
+    return Refusal(**json.loads(stored)) if stored else None

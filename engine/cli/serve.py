@@ -8,6 +8,8 @@ import click
 import uvicorn
 
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.store.types import utcnow
+from ml_connector.engine.triggers.announce import announcement
 from ml_connector.engine.triggers.service import Service, ServiceOptions
 
 
@@ -20,9 +22,14 @@ from ml_connector.engine.triggers.service import Service, ServiceOptions
 @click.option("--no-poll", is_flag=True, help="Do not run the pipelines' poll triggers.")
 @pass_state
 def serve(state: CliState, host: str, port: int, workers: int, no_poll: bool) -> None:
-    """Receive webhooks at /webhooks/CONNECTION, poll on schedule, expose /healthz and /metrics."""
+    """Receive webhooks at /webhooks/CONNECTION, poll on schedule, expose /healthz and /metrics.
+
+    It first lists what it will poll and when, and the webhook paths it accepts. /healthz
+    answers 503 with the reasons while the service is degraded.
+    """
     service = Service(state.runtime(), ServiceOptions(workers=workers, poll=not no_poll))
-    click.echo(f"serving on http://{host}:{port} (webhooks at /webhooks/<connection>)", err=True)
+    for line in announcement(service, f"http://{host}:{port}", utcnow()):
+        click.echo(line, err=True)
     # uvicorn shuts down gracefully on SIGTERM/SIGINT, then re-raises the signal to the handler
     # that was there before it: make that one a clean exit, since nothing was lost.
     for stop_signal in (signal.SIGTERM, signal.SIGINT):

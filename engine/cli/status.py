@@ -1,4 +1,8 @@
-"""`ml-connector status`: is every pipeline running, is anything stuck, can the next run log in."""
+"""`ml-connector status`: is every pipeline running, is anything stuck, can the next run log in.
+
+It ends with the verdict `serve`'s `/healthz` gives, from the same stored facts: ok, or
+degraded with one line per problem and the command that fixes it where there is one.
+"""
 
 from __future__ import annotations
 
@@ -10,6 +14,7 @@ import click
 
 from ml_connector.engine.cli.audit import json_option, when_text
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.store import Backlog, PollRecord
 from ml_connector.engine.sync.status import (
     ConnectionHealth,
     PipelineStatus,
@@ -17,6 +22,7 @@ from ml_connector.engine.sync.status import (
     age_seconds,
     collect_status,
 )
+from ml_connector.engine.triggers.health import span
 
 CURSOR_SHOWN = 40
 
@@ -25,7 +31,8 @@ CURSOR_SHOWN = 40
 @json_option
 @pass_state
 def status(state: CliState) -> None:
-    """Per pipeline: last run, cursor, links, pending creates; inbox depth; token health."""
+    """Per pipeline: last run and poll, cursor, links, pending creates; inbox; token health;
+    and whether the service is healthy, problem by problem."""
     snapshot = collect_status(state.runtime())
     if state.json_output:
         state.emit_json(snapshot.as_dict())
@@ -38,9 +45,24 @@ def status_lines(snapshot: Status) -> list[str]:
     lines: list[str] = []
     for pipeline in snapshot.pipelines:
         lines += _pipeline_lines(pipeline, snapshot.at)
-    lines.append(f"inbox: {snapshot.inbox_depth} event(s) waiting")
+    lines += _inbox_lines(snapshot.inbox, snapshot.at)
     lines.append("token health:")
     lines += [f"  {_health_line(c)}" for c in snapshot.connections]
+    if snapshot.healthy:
+        lines.append("health: ok")
+    else:
+        lines.append(f"health: degraded, {len(snapshot.problems)} problem(s):")
+        lines += [f"  {problem}" for problem in snapshot.problems]
+    return lines
+
+
+def _inbox_lines(inbox: Backlog, now: datetime) -> list[str]:
+    line = f"inbox: {inbox.depth} event(s) waiting"
+    if inbox.depth and inbox.oldest_received_at is not None:
+        line += f", the oldest received {ago(inbox.oldest_received_at, now)}"
+    lines = [line]
+    if inbox.depth and inbox.last_error:
+        lines.append(f"  retrying after: {inbox.last_error}")
     return lines
 
 
@@ -61,10 +83,23 @@ def _pipeline_lines(p: PipelineStatus, now: datetime) -> list[str]:
     lines += [f"  cursor     {cursor}",
               f"  links      {p.links}",
               f"  pending    {p.pending_intents} create(s) not yet confirmed"]
+    if p.last_poll is not None:
+        lines.append(f"  last poll  {_poll_text(p.last_poll, now)}")
     if p.failing_records:
         lines.append(f"  failing    {p.failing_records} record(s); "
                      "retry with `ml-connector replay --failed`")
     return lines
+
+
+def _poll_text(poll: PollRecord, now: datetime) -> str:
+    when = f"{when_text(poll.attempted_at)} UTC ({ago(poll.attempted_at, now)})"
+    if not poll.failing:
+        return f"{when}: {poll.outcome}"
+    streak = ("failed" if poll.failures_in_row == 1
+              else f"failed {poll.failures_in_row} times in a row")
+    if poll.failing_since is not None and poll.failures_in_row > 1:
+        streak += f" since {when_text(poll.failing_since)} UTC"
+    return f"{when}: {streak}: {poll.error}"
 
 
 def _health_line(c: ConnectionHealth) -> str:
@@ -73,6 +108,10 @@ def _health_line(c: ConnectionHealth) -> str:
         return f"{head} unavailable: {c.error}"
     if c.health is None:
         return f"{head} n/a"
+    if c.authorised is False:
+        fix = c.health.get("fix")
+        broken = f"{head} broken: {c.health.get('problem') or 'not authorised'}"
+        return f"{broken}; {fix}" if fix else broken
     return f"{head} {_pairs(c.health) or 'n/a'}"
 
 
@@ -91,9 +130,4 @@ def _value(value: Any) -> str:
 def ago(then: datetime | None, now: datetime) -> str:
     """'5s ago', '3m ago', '2h ago', '4d ago': the unit a person reads at a glance."""
     seconds = age_seconds(then, now)
-    if seconds is None:
-        return "never"
-    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
-        if seconds >= size:
-            return f"{seconds // size}{unit} ago"
-    return f"{seconds}s ago"
+    return "never" if seconds is None else f"{span(seconds)} ago"

@@ -7,8 +7,8 @@ engine drives connectors only through the methods below, so a new system needs n
 to the engine.
 
 Some capabilities are optional: the engine looks for them with getattr and does without when
-they are absent, so a plugin offers them only when its system can: `health()`,
-`reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector, and
+they are absent, so a plugin offers them only when its system can: `health()` (see
+`HealthProbe`), `reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector, and
 `webhook_settle_seconds` on a plugin (see `ConnectorPlugin`).
 """
 
@@ -164,6 +164,27 @@ class BulkReader(Protocol):
 
         An absent id is treated exactly like `get` returning None. The connector splits the
         ids into as many requests as its system's limits require.
+        """
+        ...
+
+
+class HealthProbe(Protocol):
+    """Optional: a connector that can tell whether its credentials still work.
+
+    `ml-connector status` shows the answer per connection and `serve`'s `/healthz` reports
+    degraded while it says the connection is not authorised. Both may run in another process
+    than the one that met the problem, so `health()` must answer from what the credential
+    store holds (never by calling the API: `/healthz` asks on every probe), and a connector
+    that learns its authorisation is dead (a refresh refused) stores that fact there.
+    """
+
+    def health(self) -> Mapping[str, Any]:
+        """Facts about the credentials, shown as they are; never a secret.
+
+        The engine reads three keys: `authorised` (False when the next call cannot log in),
+        and with it `problem` (what is wrong, in a sentence) and `fix` (what to run, e.g.
+        "run `ml-connector connections auth NAME`"). Any other key is shown as it is, such as
+        when the access token expires.
         """
         ...
 

@@ -119,10 +119,15 @@ class Database:
 
 
 def upsert(connection: Connection, table: Table, values: Mapping[str, Any],
-           keys: Sequence[str]) -> None:
-    """Insert `values`, or update the row that has the same `keys`, in one statement."""
+           keys: Sequence[str], *, on_conflict: Mapping[str, Any] | None = None) -> None:
+    """Insert `values`, or update the row that has the same `keys`, in one statement.
+
+    An existing row takes `values`, except for the columns `on_conflict` names: those get
+    its expressions, which may read the row's current values (a counter adding one).
+    """
     statement = _dialect_insert(connection, table).values(**values)
     changes = {name: statement.excluded[name] for name in values if name not in keys}
+    changes.update(on_conflict or {})
     connection.execute(statement.on_conflict_do_update(index_elements=list(keys), set_=changes))
 
 

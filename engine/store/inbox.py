@@ -40,6 +40,20 @@ class InboxItem:
     last_error: str | None
 
 
+@dataclass(frozen=True)
+class Backlog:
+    """The waiting part of the inbox, enough to tell a queue being drained from a stuck one.
+
+    `last_error` is the newest error among waiting items: what they are being retried after.
+    """
+
+    depth: int
+    oldest_received_at: datetime | None
+    arrived_since: int
+    last_settled_at: datetime | None
+    last_error: str | None
+
+
 def _from_row(row: Any) -> InboxItem:
     return InboxItem(
         id=row.id, connection=row.connection, event_id=row.event_id, entity=row.entity,
@@ -101,7 +115,7 @@ class InboxRepository:
 
     def done(self, item_id: int) -> None:
         """The item was processed; it leaves the queue for good."""
-        self._settle(item_id, status=DONE)
+        self._settle(item_id, status=DONE, settled_at=utcnow())
 
     def failed(self, item_id: int, error: str, *, retry: bool, delay: float = 0) -> None:
         """Processing failed: back to the queue after `delay` seconds, or dead ('failed').
@@ -113,7 +127,7 @@ class InboxRepository:
         if retry:
             self._settle(item_id, status=PENDING, last_error=error, available_at=available)
         else:
-            self._settle(item_id, status=FAILED, last_error=error)
+            self._settle(item_id, status=FAILED, last_error=error, settled_at=utcnow())
 
     def _settle(self, item_id: int, **values: Any) -> None:
         t = tables.inbox
@@ -127,6 +141,22 @@ class InboxRepository:
         query = select(func.count()).select_from(t).where(t.c.status.in_((PENDING, CLAIMED)))
         with self._db.read() as conn:
             return int(conn.execute(query).scalar_one())
+
+    def backlog(self, since: datetime) -> Backlog:
+        """What waits now, how much of it arrived since `since`, and when anything last left."""
+        t = tables.inbox
+        waiting = t.c.status.in_((PENDING, CLAIMED))
+        with self._db.read() as conn:
+            depth, oldest = conn.execute(
+                select(func.count(), func.min(t.c.received_at)).where(waiting)).one()
+            arrived = conn.execute(select(func.count()).select_from(t).where(
+                waiting & (t.c.received_at >= since))).scalar_one()
+            settled = conn.execute(select(func.max(t.c.settled_at))).scalar()
+            error = conn.execute(select(t.c.last_error).where(
+                waiting & t.c.last_error.is_not(None)).order_by(t.c.id.desc()).limit(1)).scalar()
+        return Backlog(depth=int(depth), oldest_received_at=oldest,
+                       arrived_since=int(arrived), last_settled_at=settled,
+                       last_error=error)
 
     def counts(self) -> dict[str, int]:
         """How many items are in each status (pending, claimed, done, failed)."""

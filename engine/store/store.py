@@ -35,10 +35,11 @@ from ml_connector.engine.store.links import LinkRepository
 from ml_connector.engine.store.locks import AdvisoryLocks, FileLocks
 from ml_connector.engine.store.master_key import MasterKey
 from ml_connector.engine.store.migrate import upgrade_to_head
+from ml_connector.engine.store.polls import PollRepository
 
 
 class Store:
-    """Links, intents, cursors, the webhook inbox, the audit trail and encrypted secrets."""
+    """Links, intents, cursors, the webhook inbox, the audit trail, polls and encrypted secrets."""
 
     def __init__(self, db: Database, *, root: Path, master_key: MasterKey | None,
                  locks: FileLocks | AdvisoryLocks):
@@ -51,6 +52,7 @@ class Store:
         self.cursors = CursorRepository(db)
         self.inbox = InboxRepository(db)
         self.audit = AuditLog(db)
+        self.polls = PollRepository(db)
         self.secrets = SecretRepository(db, lambda: self.master_key)
 
     @classmethod

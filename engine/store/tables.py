@@ -91,8 +91,12 @@ inbox = Table(
     Column("claimed_by", String(REF)),
     Column("lease_until", UtcDateTime),
     Column("last_error", Text),
+    # When the item left the queue for good (done or dead): how `/healthz` and `status` tell
+    # an inbox being drained from one that only grows.
+    Column("settled_at", UtcDateTime),
     UniqueConstraint("connection", "event_id"),
     Index(None, "status", "available_at"),
+    Index(None, "settled_at"),
 )
 
 audit = Table(
@@ -113,6 +117,20 @@ audit = Table(
     Index(None, "source_ref"),
     Index(None, "run_id"),
     Index(None, "outcome"),
+)
+
+# The latest scheduled poll of each pipeline, and how many in a row have failed: `serve`
+# writes it, `status` (another process) and `/healthz` read it, so one failed poll and polls
+# that keep failing are told apart, and both survive a restart.
+polls = Table(
+    "polls", metadata,
+    Column("pipeline", String(NAME), primary_key=True),
+    Column("attempted_at", UtcDateTime, nullable=False),
+    Column("outcome", String(32), nullable=False),
+    Column("error", Text),
+    Column("failures_in_row", Integer, nullable=False, server_default="0"),
+    Column("failing_since", UtcDateTime),
+    Column("succeeded_at", UtcDateTime),
 )
 
 secrets = Table(

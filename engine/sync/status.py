@@ -1,27 +1,37 @@
 """Everything `status` shows, gathered from the store and from the connectors themselves.
 
 The engineer on call asks three questions: did the last runs work, is anything stuck (a
-cursor that stopped moving, a growing inbox, creates left pending, records failing), and will
-the next run be able to log in. The first two come from the store. The third only a
-connector can answer, so a connector may offer an optional `health()` method returning a
-mapping (for example when its access token expires and how old its refresh token is). It is
-found with `getattr`, not declared in the plugin Protocol, so existing plugins keep working and
-simply show "n/a". `health()` should read what the connector already holds, not call its API.
+cursor that stopped moving, polls that keep failing, a growing inbox, creates left pending,
+records failing), and will the next run be able to log in. The first two come from the
+store, where `serve` records each poll. The third only a connector can answer, through its
+optional `health()` (see `HealthProbe`): a connector without one shows "n/a". The verdict
+is the one `/healthz` reaches from the same facts (`triggers.health`), so `status`, run in
+another process than `serve`, says why the service is degraded.
 """
 
 from __future__ import annotations
 
 from collections import Counter
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from ml_connector.engine.redaction import redact, redact_text
+from ml_connector.engine.store import Backlog, PollRecord
 from ml_connector.engine.store.audit import RunTotals
 from ml_connector.engine.sync.replay import FAILED, source_id_of
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
+from ml_connector.engine.triggers.health import (
+    ConnectionHealth,
+    HealthPolicy,
+    Problem,
+    connection_health,
+    durable_problems,
+)
+
+__all__ = ["ConnectionHealth", "PipelineStatus", "Status", "age_seconds", "collect_status",
+           "connection_health"]
 
 
 @dataclass(frozen=True)
@@ -36,50 +46,60 @@ class PipelineStatus:
     links: int
     pending_intents: int
     failing_records: int
-
-
-@dataclass(frozen=True)
-class ConnectionHealth:
-    """What a connection's connector says about its credentials; `health` None means n/a."""
-
-    name: str
-    connector: str
-    health: Mapping[str, Any] | None
-    error: str | None = None
+    last_poll: PollRecord | None = None
 
 
 @dataclass(frozen=True)
 class Status:
     at: datetime
     pipelines: list[PipelineStatus]
-    inbox_depth: int
+    inbox: Backlog
     connections: list[ConnectionHealth]
+    problems: list[Problem]
+
+    @property
+    def inbox_depth(self) -> int:
+        return self.inbox.depth
+
+    @property
+    def healthy(self) -> bool:
+        return not self.problems
 
     def as_dict(self) -> dict[str, Any]:
         return {
             "at": self.at.isoformat(),
+            "health": {"status": "ok" if self.healthy else "degraded",
+                       "problems": [p.as_dict() for p in self.problems]},
             "pipelines": [_pipeline_dict(p, self.at) for p in self.pipelines],
-            "inbox": {"depth": self.inbox_depth},
+            "inbox": _inbox_dict(self.inbox, self.at),
             "connections": [{"name": c.name, "connector": c.connector,
                              "health": dict(c.health) if c.health is not None else None,
                              "error": c.error} for c in self.connections],
         }
 
 
-def collect_status(runtime: Runtime, *, now: Callable[[], datetime] | None = None) -> Status:
+def collect_status(runtime: Runtime, *, now: Callable[[], datetime] | None = None,
+                   policy: HealthPolicy | None = None) -> Status:
     """A snapshot of every pipeline and connection of `runtime`'s project. Writes nothing."""
     at = now() if now else datetime.now(UTC)
+    policy = policy or HealthPolicy()
     pending = Counter(intent.pipeline for intent in runtime.store.intents.all_pending())
     cursors = runtime.store.cursors.all()
-    pipelines = [_pipeline_status(runtime, name, pending[name], cursors.get(cursor_name(name)))
+    polls = runtime.store.polls.all()
+    pipelines = [_pipeline_status(runtime, name, pending[name], cursors.get(cursor_name(name)),
+                                  polls.get(name))
                  for name in runtime.pipelines.order]
     connections = [connection_health(runtime, name)
                    for name in sorted(runtime.project.connections)]
-    return Status(at, pipelines, runtime.store.inbox.depth(), connections)
+    backlog = runtime.store.inbox.backlog(at - policy.inbox_stall_window)
+    problems = durable_problems(runtime, at, policy=policy, connections=connections,
+                                backlog=backlog)
+    return Status(at, pipelines, backlog, connections, problems)
 
 
 def _pipeline_status(runtime: Runtime, name: str, pending: int,
-                     cursor: tuple[str, datetime] | None) -> PipelineStatus:
+                     cursor: tuple[str, datetime] | None,
+                     last_poll: PollRecord | None) -> PipelineStatus:
     audit = runtime.store.audit
     newest = audit.query(pipeline=name, limit=1, newest_first=True)
     last_run = audit.run_totals(newest[0].run_id, pipeline=name) if newest else None
@@ -89,20 +109,7 @@ def _pipeline_status(runtime: Runtime, name: str, pending: int,
         name=name, last_run=last_run, last_trigger=newest[0].trigger if newest else None,
         cursor=cursor[0] if cursor else None, cursor_stored=cursor[1] if cursor else None,
         links=runtime.store.links.count(name), pending_intents=pending,
-        failing_records=len(failing))
-
-
-def connection_health(runtime: Runtime, name: str) -> ConnectionHealth:
-    """Ask the connection's connector for `health()`, if it has one; never raise."""
-    connector_name = runtime.project.connections[name].connector
-    try:
-        probe = getattr(runtime.connector(name), "health", None)
-        if not callable(probe):
-            return ConnectionHealth(name, connector_name, None)
-        return ConnectionHealth(name, connector_name, redact(dict(probe())))
-    except Exception as exc:  # a plugin's optional probe must not take the whole status down
-        return ConnectionHealth(name, connector_name, None,
-                                error=redact_text(str(exc) or type(exc).__name__))
+        failing_records=len(failing), last_poll=last_poll)
 
 
 def age_seconds(then: datetime | None, now: datetime) -> int | None:
@@ -124,4 +131,20 @@ def _pipeline_dict(p: PipelineStatus, now: datetime) -> dict[str, Any]:
         "links": p.links,
         "pending_intents": p.pending_intents,
         "failing_records": p.failing_records,
+        "last_poll": None if p.last_poll is None else _poll_dict(p.last_poll, now),
     }
+
+
+def _poll_dict(poll: PollRecord, now: datetime) -> dict[str, Any]:
+    return {"at": poll.attempted_at.isoformat(), "age_seconds": age_seconds(poll.attempted_at, now),
+            "outcome": poll.outcome, "error": poll.error,
+            "failures_in_row": poll.failures_in_row,
+            "failing_since": poll.failing_since.isoformat() if poll.failing_since else None,
+            "succeeded_at": poll.succeeded_at.isoformat() if poll.succeeded_at else None}
+
+
+def _inbox_dict(inbox: Backlog, now: datetime) -> dict[str, Any]:
+    oldest = inbox.oldest_received_at
+    return {"depth": inbox.depth, "oldest_waiting_seconds": age_seconds(oldest, now),
+            "last_settled": inbox.last_settled_at.isoformat() if inbox.last_settled_at else None,
+            "last_error": inbox.last_error}

@@ -5,6 +5,11 @@ Starting: the store is migrated, workers and the scheduler start in threads. Sto
 and exit; anything not yet processed stays in the inbox (stored before it was answered), and
 claimed items whose worker died return after their lease. A restart resumes from the inbox
 and the cursors, so nothing is lost.
+
+`/healthz` answers 200 `{"status": "ok"}` only while nothing is wrong; otherwise 503
+`{"status": "degraded", "problems": [...]}`, one entry per reason: the checks of `health`
+(polls failing, authorisation broken, the inbox not drained) plus what only this process
+sees (a thread that stopped, a worker whose errors repeat, events held for authorisation).
 """
 
 from __future__ import annotations
@@ -12,23 +17,33 @@ from __future__ import annotations
 import contextlib
 import logging
 import threading
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
+from datetime import datetime
+from typing import Any
 
 from starlette.applications import Starlette
+from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ml_connector.engine.store.types import utcnow
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
+from ml_connector.engine.triggers.failure_log import FailureLog
+from ml_connector.engine.triggers.health import HealthPolicy, Problem, durable_problems
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.schedule import PollScheduler
+from ml_connector.engine.triggers.streaks import KeyedStreaks
 from ml_connector.engine.triggers.webhooks import WebhookIntake
 from ml_connector.engine.triggers.worker import InboxWorker
+from ml_connector.engine.triggers.worker import log as worker_log
 
 log = logging.getLogger("ml_connector.service")
+
+RESTART = "restart `ml-connector serve` (its claimed events return to the inbox)"
 
 
 @dataclass
@@ -36,6 +51,24 @@ class ServiceOptions:
     workers: int = 2
     poll: bool = True
     worker_idle_wait: float = 0.2
+    health: HealthPolicy = field(default_factory=HealthPolicy)
+
+
+@dataclass(frozen=True)
+class HealthReport:
+    """What `/healthz` answers: ok, degraded (with every problem) or stopping."""
+
+    status: str
+    problems: list[Problem]
+    inbox_depth: int
+
+    @property
+    def ok(self) -> bool:
+        return self.status == "ok"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"status": self.status, "inbox_depth": self.inbox_depth,
+                "problems": [problem.as_dict() for problem in self.problems]}
 
 
 @dataclass
@@ -46,25 +79,34 @@ class Service:
     options: ServiceOptions = field(default_factory=ServiceOptions)
     stop: threading.Event = field(default_factory=threading.Event)
     threads: list[threading.Thread] = field(default_factory=list)
+    clock: Callable[[], datetime] = utcnow   # the health checks' "now"
 
     def __post_init__(self) -> None:
         self.metrics = ServiceMetrics(inbox_depth=self.runtime.store.inbox.depth)
         self.runtime.event_hooks = self.metrics.connector_hook
         self.runner = Runner(self.runtime, trigger="webhook", on_outcome=self._count)
         self.intake = WebhookIntake(self.runtime, self.metrics)
+        failures, auth_waits = FailureLog(worker_log), KeyedStreaks()   # shared by workers
+        self.workers = [InboxWorker(self.runner, self.stop, metrics=self.metrics,
+                                    idle_wait=self.options.worker_idle_wait, failures=failures,
+                                    auth_waits=auth_waits)
+                        for _ in range(self.options.workers)]
+        self.scheduler = (PollScheduler(self.runner, self.stop, self.metrics)
+                          if self.options.poll else None)
+
+    @property
+    def poll_intervals(self) -> dict[str, int]:
+        """Seconds between polls of each pipeline this service polls (none with --no-poll)."""
+        return dict(self.scheduler.intervals) if self.scheduler is not None else {}
 
     def _count(self, outcome: Outcome) -> None:
         self.metrics.records.labels(outcome.pipeline, outcome.action).inc()
 
     def start(self) -> None:
-        for index in range(self.options.workers):
-            worker = InboxWorker(self.runner, self.stop, idle_wait=self.options.worker_idle_wait,
-                                 metrics=self.metrics)
-            self._spawn(worker.run_forever, f"inbox-{index}")
-        if self.options.poll:
-            scheduler = PollScheduler(self.runner, self.stop, self.metrics)
-            if scheduler.intervals:
-                self._spawn(scheduler.run_forever, "poll")
+        for worker in self.workers:
+            self._spawn(worker.run_forever, worker.name)
+        if self.scheduler is not None and self.scheduler.intervals:
+            self._spawn(self.scheduler.run_forever, "poll")
 
     def _spawn(self, target: object, name: str) -> None:
         thread = threading.Thread(target=target, name=name, daemon=True)  # type: ignore[arg-type]
@@ -81,11 +123,29 @@ class Service:
             log.warning("threads still busy at shutdown: %s (their items will be retried)",
                         ", ".join(stuck))
 
+    def health(self) -> HealthReport:
+        """Every reason this service is not doing its job right now (none: ok)."""
+        depth = self.runtime.store.inbox.depth()
+        if self.stop.is_set():
+            return HealthReport("stopping", [], depth)
+        policy = self.options.health
+        problems = durable_problems(self.runtime, self.clock(), policy=policy,
+                                    polled=self.poll_intervals)
+        problems += self._thread_problems()
+        for worker in self.workers:
+            problems += worker.problems(policy)
+        if self.scheduler is not None:
+            problems += self.scheduler.problems(policy)
+        unique = list({(p.check, p.subject, p.problem): p for p in problems}.values())
+        return HealthReport("degraded" if unique else "ok", unique, depth)
+
+    def _thread_problems(self) -> list[Problem]:
+        return [Problem("worker", thread.name, "the thread stopped", fix=RESTART)
+                for thread in self.threads if not thread.is_alive()]
+
     async def healthz(self, _request: Request) -> JSONResponse:
-        alive = all(t.is_alive() for t in self.threads) and not self.stop.is_set()
-        body = {"status": "ok" if alive else "stopping",
-                "inbox_depth": self.runtime.store.inbox.depth()}
-        return JSONResponse(body, status_code=200 if alive else 503)
+        report = await run_in_threadpool(self.health)   # it reads the store: off the loop
+        return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503)
 
     async def metrics_page(self, _request: Request) -> Response:
         return Response(self.metrics.render(), media_type="text/plain; version=0.0.4")

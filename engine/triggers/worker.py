@@ -6,6 +6,11 @@ are grouped by (connection, entity); when the connector can read many records in
 (`get_many`), each group is read once, and every item is then synced from that read. A failed
 item is retried with backoff up to a budget, then kept as failed (visible, replayable), never
 dropped; each item is settled on its own, whether or not its record was read with others.
+
+A worker never dies of an unexpected error: an item that raises one is retried like any
+failed item, a loop that raises one (the store unreachable) backs off and goes on. Both are
+logged once per cause (see `failure_log`) and counted (see `streaks`), so `/healthz` says
+degraded while they repeat instead of answering 200 while nothing is processed.
 """
 
 from __future__ import annotations
@@ -14,7 +19,7 @@ import logging
 import threading
 import uuid
 
-from ml_connector.engine.errors import AuthError, ConnectorError
+from ml_connector.engine.errors import AuthError
 from ml_connector.engine.store import InboxItem
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.triggers.coalescing import (
@@ -24,8 +29,11 @@ from ml_connector.engine.triggers.coalescing import (
     bulk_reader,
     group_by_source,
 )
+from ml_connector.engine.triggers.failure_log import FailureLog, one_line
+from ml_connector.engine.triggers.health import HealthPolicy, Problem
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.routing import pipelines_for
+from ml_connector.engine.triggers.streaks import ErrorStreak, KeyedStreaks
 
 log = logging.getLogger("ml_connector.worker")
 
@@ -35,6 +43,7 @@ MAX_ATTEMPTS = 8
 # out (60 s), and a restart should find little of its work held up that way.
 BATCH = 10
 AUTH_RETRY_DELAY = 60
+MAX_LOOP_BACKOFF = 30.0
 
 
 class InboxWorker:
@@ -42,16 +51,50 @@ class InboxWorker:
 
     def __init__(self, runner: Runner, stop: threading.Event, *, batch: int = BATCH,
                  idle_wait: float = 0.2, max_attempts: int = MAX_ATTEMPTS,
-                 metrics: ServiceMetrics | None = None):
+                 metrics: ServiceMetrics | None = None, failures: FailureLog | None = None,
+                 auth_waits: KeyedStreaks | None = None):
+        """`failures` and `auth_waits` are shared by a service's workers: a cause is logged
+        once, and an event of a connection going through ends that connection's wait
+        whichever worker held the others."""
         self.runner, self.stop = runner, stop
         self.batch, self.idle_wait, self.max_attempts = batch, idle_wait, max_attempts
         self.metrics = metrics
         self.name = f"worker-{uuid.uuid4().hex[:8]}"
+        self.failures = failures or FailureLog(log)
+        self.loop_errors = ErrorStreak()     # claiming or settling failed
+        self.item_errors = ErrorStreak()     # an item raised what no sync should
+        self.auth_waits = auth_waits or KeyedStreaks()   # held for authorisation, by connection
 
     def run_forever(self) -> None:
+        """Drain until stopped; an unexpected error backs off (up to 30 s) and goes on."""
         while not self.stop.is_set():
-            if not self.drain_once():
+            try:
+                drained = self.drain_once()
+            except Exception as exc:  # the loop must outlive anything one claim can raise
+                errors = self.loop_errors.failed(one_line(exc))
+                self.failures.failed(("loop", self.name), one_line(exc),
+                                     f"inbox worker {self.name} failed, retrying: "
+                                     f"{one_line(exc)}", exc)
+                self.stop.wait(min(MAX_LOOP_BACKOFF, self.idle_wait * 2 ** errors))
+                continue
+            if self.loop_errors.current() is not None:
+                self.loop_errors.succeeded()
+                self.failures.recovered(("loop", self.name),
+                                        f"inbox worker {self.name} works again")
+            if not drained:
                 self.stop.wait(self.idle_wait)
+
+    def problems(self, policy: HealthPolicy) -> list[Problem]:
+        """What `/healthz` must hear of: errors repeating, events held for authorisation."""
+        found = []
+        for streak in (self.loop_errors.current(), self.item_errors.current()):
+            if streak is not None and streak.count >= policy.failures_in_a_row:
+                found.append(Problem("worker", self.name, f"{streak.count} unexpected errors "
+                                     f"in a row, the latest: {streak.last}", since=streak.since))
+        for connection, waiting in self.auth_waits.current().items():
+            found.append(Problem("inbox", "", f"events from {connection} wait for "
+                                 f"authorisation: {waiting.last}", since=waiting.since))
+        return found
 
     def drain_once(self) -> int:
         """Process one claimed batch; returns how many items it settled."""
@@ -69,6 +112,10 @@ class InboxWorker:
         except AuthError as exc:
             self._await_authorisation(item, exc)
             return
+        except Exception as exc:  # a bug or an unclassified error: retry it, keep the worker
+            self._unexpected(item, exc)
+            return
+        self._processed(item)
         if not errors:
             inbox.done(item.id)
             return
@@ -114,9 +161,9 @@ class InboxWorker:
             for item in group.items[index:]:
                 self._await_authorisation(item, exc)
             return None
-        except ConnectorError as exc:
+        except Exception as exc:  # even a bug of get_many must not hold the group back
             log.warning("reading %d %s records of %s together failed, reading them one by "
-                        "one: %s", len(ids), group.entity, group.connection, exc)
+                        "one: %s", len(ids), group.entity, group.connection, one_line(exc))
             for item in group.items[index:]:
                 self.process(item)
             return None
@@ -129,7 +176,31 @@ class InboxWorker:
         """Authorisation is gone: keep the event pending for after re-authorisation."""
         self.runner.runtime.store.inbox.failed(item.id, str(exc), retry=True,
                                                delay=AUTH_RETRY_DELAY)
-        log.error("%s", exc)
+        self.auth_waits.failed(item.connection, str(exc))
+        self.failures.failed(("authorisation", item.connection), str(exc),
+                             f"events from {item.connection} wait for authorisation: {exc}")
+
+    def _unexpected(self, item: InboxItem, exc: Exception) -> None:
+        """Retry the item as a failed one, with backoff; count and log the error once."""
+        cause = one_line(exc)
+        self.item_errors.failed(cause)
+        self.failures.failed(("item", self.name), cause,
+                             f"inbox worker {self.name}: event {item.event_id} of "
+                             f"{item.connection} failed unexpectedly, it will be retried: "
+                             f"{cause}", exc)
+        self.runner.runtime.store.inbox.failed(
+            item.id, f"unexpected error: {cause}", retry=item.attempts < self.max_attempts,
+            delay=min(300, 2 ** item.attempts))
+
+    def _processed(self, item: InboxItem) -> None:
+        """An item went through: whatever streak it ends, `/healthz` forgets it."""
+        if self.item_errors.current() is not None:
+            self.item_errors.succeeded()
+            self.failures.recovered(("item", self.name),
+                                    f"inbox worker {self.name} processes events again")
+        if self.auth_waits.succeeded(item.connection):
+            self.failures.recovered(("authorisation", item.connection),
+                                    f"events from {item.connection} are processed again")
 
     def _sync(self, item: InboxItem, shared: SharedRead | None) -> list[str]:
         errors = []
@@ -143,3 +214,4 @@ class InboxWorker:
             if outcome.action == "fail" and outcome.retryable:
                 errors.append(f"{name}: {outcome.error}")
         return errors
+

@@ -30,6 +30,7 @@ from ml_connector.connectors.stripe.connector import StripeConnector
 from ml_connector.connectors.stripe.emulator import create_app as stripe_app
 from ml_connector.connectors.stripe.settings import StripeSettings
 from ml_connector.engine.errors import RetryableError
+from ml_connector.engine.store import Store
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.testing.servers import serve_in_thread
 from ml_connector.engine.triggers.schedule import PollScheduler
@@ -225,7 +226,14 @@ def test_a_token_refresh_slower_than_the_api_timeout_still_lands() -> None:
 class StoppedRunner:
     """A runner whose every run is stopped by authorisation, as after a revoked grant."""
 
-    runtime = SimpleNamespace(pipelines=SimpleNamespace(order=["customers-to-stripe"]))
+    def __init__(self, store: Store) -> None:
+        ends = SimpleNamespace(source=SimpleNamespace(connection="quickbooks"),
+                               target=SimpleNamespace(connection="stripe"))
+        connections = {name: SimpleNamespace(connector=name) for name in ("quickbooks", "stripe")}
+        self.runtime = SimpleNamespace(
+            pipelines=SimpleNamespace(order=["customers-to-stripe"], get=lambda _name: ends),
+            project=SimpleNamespace(connections=connections), store=store,
+            connector=lambda _name: object())   # connectors without a health() probe
     reason = ("QuickBooks no longer accepts this connection's refresh token; run "
               "`ml-connector connections auth quickbooks` to authorise again")
 
@@ -237,10 +245,10 @@ class StoppedRunner:
 
 
 def test_a_poll_stopped_by_authorisation_says_so_in_the_log(
-        caplog: pytest.LogCaptureFixture) -> None:
+        caplog: pytest.LogCaptureFixture, store: Store) -> None:
     """Found reading the fault run's log: `serve` polled on without a word while every poll
     stopped for want of authorisation; only a webhook, if one came, logged the reason."""
-    scheduler = PollScheduler(StoppedRunner(), threading.Event(), None,  # type: ignore[arg-type]
+    scheduler = PollScheduler(StoppedRunner(store), threading.Event(), None,  # type: ignore[arg-type]
                               intervals={"customers-to-stripe": 60})
     with caplog.at_level(logging.ERROR, logger="ml_connector.schedule"):
         assert scheduler.run_due() == ["customers-to-stripe"]

@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from datetime import timedelta
 
-from ml_connector.engine.store import Store
+from ml_connector.engine.store import Backlog, Store
+from ml_connector.engine.store.types import utcnow
 
 
 def _add(store: Store, event_id: str, connection: str = "stripe") -> bool:
@@ -104,3 +106,22 @@ def test_four_threads_claiming_never_share_an_item(store: Store) -> None:
     assert len(got) == total
     assert max(got.values()) == 1
     assert store.inbox.depth() == 0
+
+
+def test_backlog_tells_what_waits_what_arrived_and_when_anything_last_left(
+        store: Store) -> None:
+    start = utcnow()
+    assert store.inbox.backlog(start) == Backlog(0, None, 0, None, None)
+    for n in range(4):
+        _add(store, f"evt_{n}")
+    first, second, third = store.inbox.claim(3, worker="w1")
+    store.inbox.done(first.id)
+    store.inbox.failed(second.id, "HTTP 503 from the source", retry=True, delay=60)
+    backlog = store.inbox.backlog(start)
+    assert (backlog.depth, backlog.arrived_since) == (3, 3)
+    assert backlog.oldest_received_at == second.received_at
+    assert backlog.last_settled_at is not None and backlog.last_settled_at >= start
+    assert backlog.last_error == "HTTP 503 from the source"
+    assert store.inbox.backlog(utcnow() + timedelta(seconds=1)).arrived_since == 0
+    store.inbox.failed(third.id, "gone for good", retry=False)   # dead items settle too
+    assert store.inbox.backlog(start).last_settled_at > backlog.last_settled_at

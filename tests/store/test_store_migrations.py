@@ -18,7 +18,8 @@ from ml_connector.engine.store.database import resolve_url
 from ml_connector.engine.store.migrate import alembic_config, current_revision, head_revision
 from ml_connector.engine.store.tables import metadata
 
-TABLES = {"links", "intents", "cursors", "inbox", "audit", "secrets", "alembic_version"}
+TABLES = {"links", "intents", "cursors", "inbox", "audit", "polls", "secrets",
+          "alembic_version"}
 
 
 def test_fresh_database_is_migrated_to_head(store: Store) -> None:

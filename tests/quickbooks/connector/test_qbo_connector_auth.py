@@ -201,6 +201,45 @@ def test_a_revoked_grant_stops_with_the_reauth_command(emulator: Emulator,
     assert tokens.refresh_token not in str(caught.value)
 
 
+def test_a_revoked_grant_reads_as_broken_until_authorised_again(emulator: Emulator,
+                                                               store: Store) -> None:
+    """`status` and `/healthz` ask `health()`, often from another process than the one the
+    refusal happened in: it must tell from the store alone, and forget it once renewed."""
+    tokens = grant_tokens(emulator, store)
+    connector = connector_for(emulator, store)
+    assert connector.health()["authorised"] is True
+    connector.endpoint.revoke(tokens.refresh_token)
+    with pytest.raises(AuthError):
+        connector.get("Item", "1")
+    elsewhere = connector_for(emulator, store)       # e.g. `status`, with nothing in memory
+    health = elsewhere.health()
+    assert health["authorised"] is False
+    assert "refused the refresh token" in health["problem"]
+    assert "Token has been expired or revoked." in health["problem"]
+    assert health["fix"] == f"run `ml-connector connections auth {CONNECTION}`"
+    assert tokens.refresh_token not in str(health)
+    grant_tokens(emulator, store)                    # `connections auth` stored a new pair
+    assert elsewhere.health()["authorised"] is True
+    assert services_id(connector)                    # and the connector that failed recovers
+
+
+def test_a_refresh_token_past_its_lifetime_reads_as_expired(emulator: Emulator,
+                                                            store: Store) -> None:
+    grant_tokens(emulator, store)
+    later = Clock(shift=102 * 86400)   # the emulator's refresh tokens live 101 days
+    health = connector_for(emulator, store, clock=later).health()
+    assert health["authorised"] is False and "refresh token expired on" in health["problem"]
+    assert health["fix"] == f"run `ml-connector connections auth {CONNECTION}`"
+
+
+def test_a_connection_never_authorised_reads_as_broken(emulator: Emulator,
+                                                       store: Store) -> None:
+    health = connector_for(emulator, store).health()
+    assert health == {"authorised": False,
+                      "problem": "QuickBooks is not authorised for this connection yet",
+                      "fix": f"run `ml-connector connections auth {CONNECTION}`"}
+
+
 def test_a_connection_never_authorised_names_the_command(emulator: Emulator,
                                                          store: Store) -> None:
     connector = connector_for(emulator, store)

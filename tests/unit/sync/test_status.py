@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
@@ -10,10 +11,13 @@ from typing import Any
 import pytest
 from conftest import make_plugins
 from memory_system import MemoryConnector, MemoryPlugin
+from sqlalchemy import update
 from test_audit_cli import CliWorld, cli_world, make_cli_world  # noqa: F401  (fixture)
 
 from ml_connector.engine.cli.status import ago
 from ml_connector.engine.plugins.protocol import ConnectorContext
+from ml_connector.engine.store import tables
+from ml_connector.engine.store.polls import BROKE
 
 PEOPLE, INVOICES = "contacts-to-people", "orders-to-invoices"
 
@@ -60,6 +64,8 @@ def test_a_fresh_project_shows_nothing_run_yet(cli_world: CliWorld) -> None:  # 
     assert "  cursor     none stored" in lines and "  links      0" in lines
     assert "inbox: 0 event(s) waiting" in lines
     assert "  alpha (alpha): n/a" in lines and "  beta (beta): n/a" in lines
+    assert lines[-1] == "health: ok"
+    assert cli_world("--json", "status").json()["health"] == {"status": "ok", "problems": []}
 
 
 def test_after_a_run_it_shows_counts_cursor_links_and_failing_records(
@@ -96,8 +102,9 @@ def test_inbox_depth_counts_events_waiting(cli_world: CliWorld) -> None:  # noqa
     with cli_world.store() as store:
         for event in ("evt_1", "evt_2"):
             store.inbox.add("alpha", event, "contact", "c1", "update", {})
-    assert cli_world("--json", "status").json()["inbox"] == {"depth": 2}
-    assert "inbox: 2 event(s) waiting" in cli_world("status").out
+    inbox = cli_world("--json", "status").json()["inbox"]
+    assert inbox["depth"] == 2 and inbox["oldest_waiting_seconds"] >= 0
+    assert "inbox: 2 event(s) waiting, the oldest received " in cli_world("status").out
 
 
 def test_token_health_shows_what_a_connector_reports_with_secrets_masked(
@@ -126,6 +133,59 @@ def test_a_failing_health_probe_is_shown_and_the_rest_still_reported(
     assert result.code == 0
     assert "  beta (beta): unavailable: token store unreadable" in result.out
     assert result.out.startswith(PEOPLE)
+
+
+def test_polls_failing_in_a_row_show_under_the_pipeline_and_in_the_verdict(
+        cli_world: CliWorld) -> None:  # noqa: F811
+    with cli_world.store() as store:       # as `serve`, in its own process, recorded them
+        store.polls.succeeded(INVOICES)
+        for _ in range(3):
+            store.polls.failed(PEOPLE, BROKE, "alpha answered HTTP 503 five times")
+        since = store.polls.get(PEOPLE).failing_since  # type: ignore[union-attr]
+    result = cli_world("status")
+    assert result.code == 0
+    assert re.search(r"\n  last poll  [-\d: ]+ UTC \(\d+s ago\): failed 3 times in a row since "
+                     f"{since:%Y-%m-%d %H:%M:%S} UTC: alpha answered HTTP 503 five times\n",
+                     result.out)
+    assert re.search(r"\n  last poll  [-\d: ]+ UTC \(\d+s ago\): ok\n", result.out)
+    assert result.out.splitlines()[-2:] == [
+        "health: degraded, 1 problem(s):",
+        "  poll contacts-to-people: failed 3 times in a row: alpha answered HTTP 503 five times"]
+    status = cli_world("--json", "status").json()
+    assert pipeline_entry(status, PEOPLE)["last_poll"]["failures_in_row"] == 3
+    assert status["health"]["status"] == "degraded"
+    assert [p["check"] for p in status["health"]["problems"]] == ["poll"]
+
+
+def test_an_inbox_not_drained_shows_how_long_it_waits_and_why(
+        cli_world: CliWorld) -> None:  # noqa: F811
+    with cli_world.store() as store:
+        store.inbox.add("alpha", "evt_1", "contact", "c1", "update", {})
+        (item,) = store.inbox.claim(1, worker="w")
+        store.inbox.failed(item.id, "authorisation revoked; run `x`", retry=True, delay=60)
+        with store.database.write() as conn:
+            conn.execute(update(tables.inbox).values(
+                received_at=datetime.now(UTC) - timedelta(minutes=20)))
+    out = cli_world("status").out
+    assert "inbox: 1 event(s) waiting, the oldest received 20m ago" in out
+    assert "  retrying after: authorisation revoked; run `x`" in out
+    assert ("  inbox: 1 event(s) waiting, the oldest for 20m, over the 15m limit (retried "
+            "after: authorisation revoked; run `x`)") in out
+
+
+def test_a_broken_authorisation_shows_as_broken_with_the_command_that_fixes_it(
+        tmp_path: Path, store_url: str, monkeypatch: pytest.MonkeyPatch,
+        capsys: pytest.CaptureFixture[str]) -> None:
+    report = {"authorised": False, "problem": "the refresh token was refused",
+              "fix": "run `ml-connector connections auth beta`"}
+    world = world_with_health(tmp_path, store_url, monkeypatch, capsys, report)
+    out = world("status").out
+    assert ("  beta (beta): broken: the refresh token was refused; run "
+            "`ml-connector connections auth beta`") in out
+    assert out.splitlines()[-2:] == [
+        "health: degraded, 1 problem(s):",
+        "  authorisation beta: the refresh token was refused; run "
+        "`ml-connector connections auth beta`"]
 
 
 def test_ages_read_in_the_largest_whole_unit() -> None:
