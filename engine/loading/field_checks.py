@@ -26,7 +26,6 @@ from ml_connector.engine.mapping import (
     ObjectNode,
 )
 from ml_connector.engine.mapping.checks import template_location
-from ml_connector.engine.mapping.compile import OPTIONAL_MARKER
 from ml_connector.engine.mapping.environment import default_environment
 from ml_connector.engine.plugins.protocol import EntitySpec
 
@@ -63,8 +62,7 @@ def _mapping_reads(node: MappingNode, path: Path, scope: Scope,
         yield from _read(node, path, scope, entity)[0]
     elif isinstance(node, ObjectNode):
         for child in node.fields:
-            key = f"{child.name}{OPTIONAL_MARKER}" if child.optional else child.name
-            yield from _mapping_reads(child.value, (*path, key), scope, entity)
+            yield from _mapping_reads(child.value, (*path, child.key), scope, entity)
     elif isinstance(node, ListNode):
         for index, item in enumerate(node.items):
             yield from _mapping_reads(item, (*path, index), scope, entity)
@@ -83,7 +81,7 @@ def _read(expression: Expression, path: Path, scope: Scope,
         return [], None
     try:
         ast = default_environment().parse(expression.source)
-    except TemplateSyntaxError:  # cannot happen for a compiled expression; nothing to read
+    except TemplateSyntaxError:  # it failed to compile, and that is reported already
         return [], None
     found, whole = read_fields(ast, scope, entity)
     where = label(path)

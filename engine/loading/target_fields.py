@@ -15,7 +15,6 @@ from ml_connector.engine.loading.schema_errors import label
 from ml_connector.engine.loading.suggest import did_you_mean
 from ml_connector.engine.loading.yaml_nodes import Path
 from ml_connector.engine.mapping import ForEachNode, ListNode, MappingNode, ObjectNode
-from ml_connector.engine.mapping.compile import OPTIONAL_MARKER
 from ml_connector.engine.plugins.fields import Fields, ListOf, Shape
 
 
@@ -54,7 +53,7 @@ def _object(node: ObjectNode, shape: Fields, where: str, path: Path,
             walk: _Walk) -> Iterator[Diagnostic]:
     inside = f" in {where}" if where else ""
     for child in node.fields:
-        key = f"{child.name}{OPTIONAL_MARKER}" if child.optional else child.name
+        key = child.key
         accepted = shape.named.get(child.name)
         if accepted is not None:
             written = f"{where}.{child.name}" if where else child.name

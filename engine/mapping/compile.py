@@ -20,6 +20,7 @@ from ml_connector.engine.mapping.expressions import (
     unusable,
 )
 from ml_connector.engine.mapping.nodes import (
+    OPTIONAL_MARKER,
     FieldNode,
     ForEachNode,
     ListNode,
@@ -30,7 +31,6 @@ from ml_connector.engine.mapping.nodes import (
 Path = tuple[str | int, ...]
 FOR_EACH_KEYS = ("as", "for_each", "item")
 DEFAULT_LOOP_NAME = "item"
-OPTIONAL_MARKER = "?"
 _JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
 
 
