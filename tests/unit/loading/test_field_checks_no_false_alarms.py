@@ -2,9 +2,10 @@
 
 The checks stop a run before it starts, so one wrong "is not a field" would stop a pipeline
 that works. Every pipeline the product ships (the end-to-end, fault and benchmark suites
-run those), and every pipeline a test suite writes for the real connectors, must load with
-the real plugins without a single diagnostic; so must pipelines of a plugin that describes
-no fields (the sample plugin), whatever they read.
+run those), and every pipeline a test suite writes for a real connector (bad input, fuzz,
+sandbox, the Stripe connector's pipelines), must load with the real plugins without a
+single diagnostic; so must pipelines of a plugin that describes no fields (the sample
+plugin), whatever they read.
 """
 
 from __future__ import annotations
@@ -104,6 +105,21 @@ mapping:
   title: "{{ record.name }}"
   made_up_key: {deeper: "{{ record.email }}"}
 """
+
+
+def test_the_pipelines_of_the_stripe_connector_suite_load_without_a_diagnostic(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Its source is an in-memory stand-in that describes no fields; Stripe is checked."""
+    monkeypatch.syspath_prepend(str(TESTS / "stripe"))
+    suite = suite_module("stripe/connector/test_stripe_connector_pipeline.py")
+    registry = PluginRegistry.from_plugins({"books": suite.Books(), "stripe": stripe_plugin})
+    project = ("version: 1\npipelines: [pipelines]\nconnections:\n"
+               "  books: {connector: books, settings: {}}\n"
+               "  stripe: {connector: stripe, settings: {secret_key: '${env:STRIPE_KEY}'}}\n")
+    invoices = suite.INVOICES.replace("POLICY", "void_and_recreate")
+    loaded = load_folder(tmp_path, {"customers.yaml": suite.CUSTOMERS,
+                                    "invoices.yaml": invoices}, registry, project)
+    assert loaded == ["customers-to-stripe", "invoices-to-stripe"]
 
 
 def test_a_plugin_that_describes_no_fields_is_not_checked(
