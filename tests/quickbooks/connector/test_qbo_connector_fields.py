@@ -90,3 +90,11 @@ def test_custom_fields_and_what_quickbooks_returns_are_never_reported(
         tmp_path: Path, expression: str) -> None:
     assert problems(tmp_path, INVOICES, CUSTOMER=f"({expression}) | default('')",
                     DESCRIPTION="Description") == []
+
+
+def test_custom_fields_can_be_written(tmp_path: Path) -> None:
+    with_custom_field = PAYMENTS.replace("  PaymentRefNum:", (
+        "  CustomField:\n"
+        "    - {DefinitionId: '1', Name: Region, Type: StringType, StringValue: EU}\n"
+        "  PaymentRefNum:"))
+    assert problems(tmp_path, with_custom_field, TXNTYPE="TxnType") == []
