@@ -17,6 +17,7 @@ from ml_connector.engine.errors import (
     RetryableError,
 )
 from ml_connector.engine.http import ApiClient, RateLimiter, RetryPolicy
+from ml_connector.engine.plugins.fields import OPEN, VALUE, Fields, ListOf, Value
 from ml_connector.engine.plugins.protocol import (
     Connector,
     ConnectorContext,
@@ -30,6 +31,8 @@ from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 __all__ = [
+    "OPEN",
+    "VALUE",
     "ApiClient",
     "AuthError",
     "ChangePage",
@@ -41,8 +44,10 @@ __all__ = [
     "CredentialStore",
     "Diagnostic",
     "EntitySpec",
+    "Fields",
     "ImmutableTargetError",
     "InvalidInput",
+    "ListOf",
     "Location",
     "MatchListing",
     "MlConnectorError",
@@ -52,6 +57,7 @@ __all__ = [
     "Record",
     "RetryPolicy",
     "RetryableError",
+    "Value",
     "WebhookEvent",
     "WebhookRejected",
     "require_json_body",

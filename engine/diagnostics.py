@@ -30,3 +30,8 @@ class Diagnostic:
     def sort_key(self) -> tuple[str, int, int, str]:
         loc = self.location
         return (loc.file, loc.line, loc.col, self.message)
+
+    def as_dict(self) -> dict[str, str | int]:
+        """The diagnostic for machine-readable output (`--json`)."""
+        loc = self.location
+        return {"file": loc.file, "line": loc.line, "column": loc.col, "message": self.message}

@@ -2,13 +2,15 @@
 
 `SPECS` holds the engine-facing `EntitySpec`s; `QboEntity` adds what only this connector
 needs (URL resource, whether it is a name list, how it is voided). Match fields are the
-properties QBO lets a query filter on, so a pipeline can match on them.
+properties QBO lets a query filter on, so a pipeline can match on them; the fields each
+entity has are in `fields.py`.
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
+from ml_connector.connectors.quickbooks.fields import FIELDS
 from ml_connector.engine.plugins.protocol import EntitySpec
 
 READ_WRITE = frozenset({"read", "create", "update", "remove"})
@@ -34,7 +36,9 @@ def _entity(name: str, *, match: tuple[str, ...], remove: tuple[str, ...],
                       webhook_events=(f"qbo.{name.lower()}.created.v1",
                                       f"qbo.{name.lower()}.updated.v1",
                                       f"qbo.{name.lower()}.deleted.v1"),
-                      operations=operations, remove_modes=remove, description=description)
+                      operations=operations, remove_modes=remove, description=description,
+                      label=f"QuickBooks {name}", record_fields=FIELDS[name],
+                      payload_fields=FIELDS[name])
     return QboEntity(spec, name.lower(), name_list, void_style)
 
 

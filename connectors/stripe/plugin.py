@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 from collections.abc import Mapping
+from dataclasses import replace
+from functools import cache
 from typing import Any
 
 from ml_connector.connectors.stripe.api import StripeApi
 from ml_connector.connectors.stripe.auth import check_key_mode
 from ml_connector.connectors.stripe.connector import StripeConnector
+from ml_connector.connectors.stripe.fields import payload_fields, record_fields
 from ml_connector.connectors.stripe.settings import StripeSettings, config_schema
 from ml_connector.connectors.stripe.spec import ENTITIES
 from ml_connector.engine.plugins.protocol import ConnectorContext, EntitySpec
@@ -21,7 +24,7 @@ class StripePlugin:
         return config_schema()
 
     def entities(self) -> Mapping[str, EntitySpec]:
-        return {name: ent.spec for name, ent in ENTITIES.items()}
+        return described_entities()
 
     def connect(self, context: ConnectorContext) -> StripeConnector:
         """Open a connection; a key of the wrong mode is refused before any request."""
@@ -34,6 +37,14 @@ class StripePlugin:
         from ml_connector.connectors.stripe.emulator import create_app
 
         return create_app(options)
+
+
+@cache
+def described_entities() -> dict[str, EntitySpec]:
+    """The entities with their fields: decoded once, when a pipeline is first checked."""
+    return {name: replace(ent.spec, record_fields=record_fields(ent),
+                          payload_fields=payload_fields(name))
+            for name, ent in ENTITIES.items()}
 
 
 plugin = StripePlugin()

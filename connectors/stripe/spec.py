@@ -2,7 +2,8 @@
 
 `ENTITIES` maps the engine-facing name to a `StripeEntity`: the `EntitySpec` the engine
 reads, plus the API path, the search path, the events that announce a change, and the
-expansions a read asks for (so a payment's record already holds the invoice it paid).
+expansions a read asks for (so a payment's record already holds the invoice it paid). The
+fields of each entity's records and payloads are in `fields.py`.
 
 Entity payloads for writes (what a pipeline renders):
 
@@ -53,7 +54,7 @@ def _entity(name: str, path: str, events: tuple[str, ...], *, description: str,
     """Match fields other than `id` and `metadata.*` are the list endpoint's filters."""
     spec = EntitySpec(name=name, id_field="id", cursor_field="created", match_fields=match,
                       webhook_events=events, operations=operations, remove_modes=remove,
-                      description=description)
+                      description=description, label=f"Stripe {name}")
     filters = frozenset(m for m in match if m != "id" and not m.startswith("metadata"))
     if search_path is not None:
         filters -= {"name", "phone", "number"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import importlib.metadata
+import json
 import logging
 import sys
 from pathlib import Path
@@ -74,6 +75,31 @@ def _configure_logging(verbose: int) -> None:
     root.setLevel(level)
 
 
+def _json_requested(argv: list[str] | None) -> bool:
+    """Whether the command line asked for `--json`, read without running anything."""
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        with cli.make_context("ml-connector", list(args), resilient_parsing=True) as ctx:
+            return bool(ctx.params.get("json_output"))
+    except click.ClickException:
+        return False
+
+
+def _report_invalid(exc: PipelineInvalid, *, as_json: bool) -> None:
+    """Every problem, located: as lines on stderr, or as one JSON document on stdout."""
+    count = len(exc.diagnostics)
+    if as_json:
+        files = {d.location.file for d in exc.diagnostics}
+        click.echo(json.dumps({"valid": False,
+                               "diagnostics": [d.as_dict() for d in exc.diagnostics],
+                               "summary": {"problems": count, "files": len(files)}},
+                              indent=2))
+        return
+    for diagnostic in exc.diagnostics:
+        click.echo(str(diagnostic), err=True)
+    click.echo(f"{count} problem(s) found", err=True)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Console entry point: product errors become one clear message and their exit code."""
     try:
@@ -85,9 +111,7 @@ def main(argv: list[str] | None = None) -> None:
         exc.show()
         sys.exit(2 if exc.exit_code == 2 else exc.exit_code)
     except PipelineInvalid as exc:
-        for diagnostic in exc.diagnostics:
-            click.echo(str(diagnostic), err=True)
-        click.echo(f"{len(exc.diagnostics)} problem(s) found", err=True)
+        _report_invalid(exc, as_json=_json_requested(argv))
         sys.exit(exc.exit_code)
     except MlConnectorError as exc:
         click.echo(f"error: {exc}", err=True)

@@ -18,7 +18,7 @@ from ml_connector.engine.cli.summaries import (
     skip_lines,
 )
 from ml_connector.engine.errors import RecordsFailed
-from ml_connector.engine.loading import load_workspace
+from ml_connector.engine.loading import load_workspace, pipeline_files
 from ml_connector.engine.planning.plan import PlannedChange
 from ml_connector.engine.planning.plan import plan as make_plan
 from ml_connector.engine.sync.outcome import RunSummary
@@ -62,13 +62,25 @@ def _pipeline_lines(row: dict[str, Any], width: int) -> list[str]:
 @click.argument("files", nargs=-1, type=click.Path(exists=True, path_type=Path))
 @pass_state
 def validate(state: CliState, files: tuple[Path, ...]) -> None:
-    """Check pipeline files (default: the project's); every problem is reported at once."""
+    """Check pipeline files (default: the project's); every problem is reported at once.
+
+    Files are checked within the project, beside its other pipelines, so what they depend
+    on and link to is known; a file stands in for the project's pipeline of its name.
+    """
     _, loaded = load_workspace(state.project, registry=state.registry,
-                               pipeline_paths=list(files) or None)
+                               pipeline_paths=list(files) or None,
+                               with_project_pipelines=bool(files))
+    chosen = {Path(file).resolve() for file in pipeline_files(list(files))}
+    checked = [name for name in loaded.order
+               if not files or Path(loaded.get(name).path).resolve() in chosen]
+    others = [name for name in loaded.order if name not in checked]
     if state.json_output:
-        state.emit_json({"valid": True, "pipelines": loaded.order})
-    else:
-        click.echo(f"{len(loaded.order)} pipeline(s) valid: {', '.join(loaded.order)}")
+        state.emit_json({"valid": True, "pipelines": checked, "checked_with": others,
+                         "diagnostics": [], "summary": {"problems": 0,
+                                                        "pipelines": len(checked)}})
+        return
+    beside = f" (with the project's {', '.join(others)})" if others else ""
+    click.echo(f"{len(checked)} pipeline(s) valid: {', '.join(checked)}{beside}")
 
 
 @pipeline.command()

@@ -64,12 +64,20 @@ def load_workspace(
     *,
     registry: PluginRegistry,
     pipeline_paths: Sequence[Path] | None = None,
+    with_project_pipelines: bool = False,
 ) -> tuple[Project, PipelineSet]:
     """Load the project and its pipelines (or `pipeline_paths`), reporting the problems of
-    both kinds of file together."""
+    both kinds of file together.
+
+    With `with_project_pipelines`, `pipeline_paths` are loaded together with the project's
+    own pipelines, so what they depend on and link to is there: a file of the project is
+    loaded once, and a project pipeline of the same name as a given file's is left out (the
+    file is the version being checked, wherever it sits).
+    """
     project, problems = _project(path, registry)
     paths = project.pipeline_dirs if pipeline_paths is None else pipeline_paths
-    pipelines, more = _pipelines(paths, project, registry)
+    others = project.pipeline_dirs if with_project_pipelines else ()
+    pipelines, more = _pipelines(paths, project, registry, others)
     if problems or more:
         raise PipelineInvalid([*problems, *more])
     return project, pipelines
@@ -98,10 +106,18 @@ def _project(path: Path | None, registry: PluginRegistry) -> tuple[Project, list
 
 
 def _pipelines(
-    paths: Sequence[Path], project: Project, registry: PluginRegistry
+    paths: Sequence[Path], project: Project, registry: PluginRegistry,
+    alongside: Sequence[Path] = (),
 ) -> tuple[PipelineSet, list[Diagnostic]]:
+    """The pipelines of `paths`, checked together with those of `alongside` that they do not
+    replace (by file or by name)."""
     scope = Scope(project.connections, registry)
-    drafts: list[PipelineDraft] = [load_pipeline_file(p, scope) for p in pipeline_files(paths)]
+    files = pipeline_files(paths)
+    drafts: list[PipelineDraft] = [load_pipeline_file(p, scope) for p in files]
+    given, names = {p.resolve() for p in files}, {d.name for d in drafts if d.name}
+    others = [load_pipeline_file(p, scope) for p in pipeline_files(alongside)
+              if p.resolve() not in given]
+    drafts = [d for d in others if d.name not in names] + drafts
     problems = [d for draft in drafts for d in draft.diagnostics] + check_set(drafts)
     loaded = {d.pipeline.name: d.pipeline for d in drafts if d.pipeline is not None}
     return PipelineSet(loaded), _unique(problems)

@@ -1,4 +1,5 @@
-"""Loading one pipeline file: schema, project checks and compiled expressions, all located.
+"""Loading one pipeline file: schema, project checks, compiled expressions and the field
+names they use, all located.
 
 A file is checked as far as its shape allows: a section with a schema error is not checked
 further (its problem is already reported), every other section still is, so one run shows
@@ -13,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ml_connector.engine.diagnostics import Diagnostic, Location
+from ml_connector.engine.loading.field_checks import field_problems
 from ml_connector.engine.loading.files import read_document
 from ml_connector.engine.loading.pipeline_checks import (
     Scope,
@@ -32,6 +34,7 @@ from ml_connector.engine.mapping import (
     ExpressionError,
     compile_expression,
     compile_mapping,
+    unusable,
 )
 from ml_connector.engine.model.pipeline import MatchKey, Pipeline, Policies, Trigger
 
@@ -65,6 +68,7 @@ class _FileCheck:
     data: Mapping[str, Any]
     bad: set[NodePath]
     scope: Scope
+    compiled: list[tuple[NodePath, Expression]] = field(default_factory=list)
 
     def ok(self, *path: str | int) -> bool:
         """Whether a value sits at `path` and nothing in or below it broke the schema."""
@@ -74,12 +78,15 @@ class _FileCheck:
 
     def expression(self, path: NodePath) -> Expression | None:
         """Compile the value at `path`, reporting its problems; None when it has some."""
-        value = value_at(self.data, path)
+        value, where = value_at(self.data, path), self.doc.locate(path)
         try:
-            return compile_expression(value, self.doc.locate(path), CONTEXT_NAMES)
+            expression = compile_expression(value, where, CONTEXT_NAMES)
         except ExpressionError as exc:
             self.doc.diagnostics.extend(exc.diagnostics)
+            self.compiled.append((path, unusable(value, where)))
             return None
+        self.compiled.append((path, expression))
+        return expression
 
 
 def load_pipeline_file(path: Path, scope: Scope) -> PipelineDraft:
@@ -118,6 +125,7 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
     occurred_at = _source_expression(check, "occurred_at")
     match = _match_keys(check, target)
     mapping = _mapping(check)
+    doc.diagnostics.extend(field_problems(doc, source, target, check.compiled, mapping))
     triggers, policies = _triggers(check, source), _policies(check, target)
     if doc.diagnostics or source is None or target is None or mapping is None:
         return None

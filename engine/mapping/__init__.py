@@ -6,6 +6,7 @@ from ml_connector.engine.mapping.expressions import (
     Expression,
     ExpressionError,
     compile_expression,
+    unusable,
 )
 from ml_connector.engine.mapping.nodes import (
     FieldNode,
@@ -29,4 +30,5 @@ __all__ = [
     "compile_expression",
     "compile_mapping",
     "render",
+    "unusable",
 ]

@@ -1,8 +1,8 @@
 """Load-time checks of one parsed expression, each problem located in the YAML file.
 
 Jinja itself reports only the first unknown filter, and only when the template is compiled;
-walking the syntax tree finds every unknown filter, test and name at once, so a user fixes
-a pipeline file in one pass.
+walking the syntax tree finds every unknown filter, test and name, and every call with the
+wrong arguments, at once, so a user fixes a pipeline file in one pass.
 """
 
 from __future__ import annotations
@@ -14,6 +14,7 @@ from jinja2 import meta, nodes
 from jinja2.environment import Environment
 
 from ml_connector.engine.diagnostics import Diagnostic, Location
+from ml_connector.engine.mapping.signatures import wrong_calls
 
 # Filters whose first positional argument names a test or a filter, checked like one.
 _TEST_ARGUMENT = {"select": 0, "reject": 0, "selectattr": 1, "rejectattr": 1}
@@ -88,6 +89,7 @@ def find_problems(source: str, ast: nodes.Template, env: Environment, location: 
     for kind, name, line in unknown:
         table = env.filters if kind == "filter" else env.tests
         found.append((line, f"unknown {kind} {name!r}{did_you_mean(name, table)}"))
+    found.extend(wrong_calls(ast, env))
     for node_type, tag in _UNSUPPORTED_TAGS.items():
         for node in ast.find_all(node_type):
             found.append((node.lineno, f"'{tag}' is not available in pipeline expressions"))

@@ -17,8 +17,10 @@ from ml_connector.engine.mapping.expressions import (
     Expression,
     ExpressionError,
     compile_expression,
+    unusable,
 )
 from ml_connector.engine.mapping.nodes import (
+    OPTIONAL_MARKER,
     FieldNode,
     ForEachNode,
     ListNode,
@@ -29,7 +31,6 @@ from ml_connector.engine.mapping.nodes import (
 Path = tuple[str | int, ...]
 FOR_EACH_KEYS = ("as", "for_each", "item")
 DEFAULT_LOOP_NAME = "item"
-OPTIONAL_MARKER = "?"
 _JINJA_CONSTANTS = frozenset({"true", "false", "none", "True", "False", "None"})
 
 
@@ -75,12 +76,7 @@ def _compile_value(raw: Any, walk: _Walk, allowed: frozenset[str], path: Path) -
         return compile_expression(raw, location, allowed)
     except ExpressionError as exc:
         walk.diagnostics.extend(exc.diagnostics)
-        return _placeholder(location)
-
-
-def _placeholder(location: Location) -> Expression:
-    """Stands in for a value that failed to compile, so the walk can go on."""
-    return compile_expression(None, location, frozenset())
+        return unusable(raw, location)
 
 
 def _field_name(key: Any, walk: _Walk, path: Path) -> tuple[str, bool] | None:
@@ -137,7 +133,7 @@ def _loop_source(raw: Any, walk: _Walk, allowed: frozenset[str], path: Path) -> 
         source = compile_expression(raw, location, allowed)
     except ExpressionError as exc:
         walk.diagnostics.extend(exc.diagnostics)
-        return _placeholder(location)
+        return unusable(raw, location)
     if source.kind != "native":
         walk.report(path, "for_each needs one {{ }} expression that yields a list, "
                           "such as \"{{ record.Line }}\"")
@@ -157,5 +153,5 @@ def _compile_for_each(raw: Mapping[Any, Any], walk: _Walk, allowed: frozenset[st
         item = _compile_node(raw["item"], walk, allowed | {var}, (*path, "item"))
     else:
         walk.report(path, "for_each needs an 'item' that says what each element becomes")
-        item = _placeholder(walk.locate(path))
+        item = unusable(None, walk.locate(path))
     return ForEachNode(source, var, item, walk.locate(path))

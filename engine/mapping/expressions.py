@@ -7,6 +7,8 @@ Three kinds, decided by how the value is written:
   rendered to a string and parsed back.
 - "template": text mixed with `{{ }}` or `{% %}`; evaluates to a string.
 - "literal": anything without template syntax; evaluates to the value as written.
+
+A value that fails to compile is reported, and stands in as "unusable" (see `unusable`).
 """
 
 from __future__ import annotations
@@ -81,7 +83,20 @@ def _literal(value: Any, location: Location) -> Expression:
     return Expression(_literal_source(value), location, frozenset(), "literal", lambda _: value)
 
 
-def _single_expression(ast: nodes.Template) -> nodes.Expr | None:
+def unusable(value: Any, location: Location) -> Expression:
+    """Stands in for a value that failed to compile, so the rest of the file is still checked.
+
+    It keeps the text as written (later checks can still read which fields it names) and is
+    never evaluated: a pipeline with a problem is not built.
+    """
+    def refuse(_: Mapping[str, Any]) -> Any:
+        raise ValueError("an expression that failed to compile cannot be evaluated")
+
+    source = value if isinstance(value, str) else _literal_source(value)
+    return Expression(source, location, frozenset(), "unusable", refuse)
+
+
+def single_expression(ast: nodes.Template) -> nodes.Expr | None:
     """The expression node when the whole value is one `{{ expr }}`, else None."""
     if len(ast.body) != 1 or not isinstance(ast.body[0], nodes.Output):
         return None
@@ -109,7 +124,7 @@ def _native_evaluator(template: Template) -> Callable[[Mapping[str, Any]], Any]:
 def _compile(ast: nodes.Template) -> tuple[str, Callable[[Mapping[str, Any]], Any]]:
     """Kind and evaluator of a checked template; the only place templates are compiled."""
     env = default_environment()
-    expr = _single_expression(ast)
+    expr = single_expression(ast)
     if expr is None:
         template = env.from_string(ast)
         return "template", lambda context: template.render(context)

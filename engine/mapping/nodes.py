@@ -11,6 +11,9 @@ from dataclasses import dataclass
 from ml_connector.engine.diagnostics import Location
 from ml_connector.engine.mapping.expressions import Expression
 
+OPTIONAL_MARKER = "?"
+"""Ends the key of a field left out when its value is undefined (`email?:`)."""
+
 
 @dataclass(frozen=True)
 class FieldNode:
@@ -20,6 +23,11 @@ class FieldNode:
     value: MappingNode
     optional: bool
     location: Location
+
+    @property
+    def key(self) -> str:
+        """The key as the file writes it (`email?` for an optional field), to locate it."""
+        return f"{self.name}{OPTIONAL_MARKER}" if self.optional else self.name
 
 
 @dataclass(frozen=True)

@@ -20,6 +20,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
+from ml_connector.engine.plugins.fields import Fields
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 
@@ -31,6 +32,11 @@ class EntitySpec:
     searchable in the system); `webhook_events` name the notifications that announce changes
     of this entity; `operations` is the subset of {"read", "create", "update", "remove"} the
     connector supports for it.
+
+    `record_fields` (what a record holds, as the connector reads it) and `payload_fields`
+    (what a payload written to it may carry) let a pipeline's field names be checked when it
+    loads; None leaves that side unchecked. `label` is how messages name the entity to a
+    person ("Books Invoice"); without one they say `connector 'name'`.
     """
 
     name: str
@@ -42,6 +48,9 @@ class EntitySpec:
     operations: frozenset[str] = frozenset({"read", "create", "update", "remove"})
     remove_modes: tuple[str, ...] = ("delete",)
     description: str = ""
+    label: str = ""
+    record_fields: Fields | None = None
+    payload_fields: Fields | None = None
 
 
 class CredentialStore(Protocol):

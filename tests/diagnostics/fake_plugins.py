@@ -2,7 +2,7 @@
 
 `ledger` looks like a bookkeeping system and `payments` like a payment processor; neither
 talks to anything. They exist so tests can check connections, entities, match fields, remove
-modes and secret settings without the real connectors.
+modes, secret settings and field names without the real connectors.
 """
 
 from __future__ import annotations
@@ -10,21 +10,43 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from ml_connector.engine.plugins.protocol import EntitySpec
+from ml_connector.engine import OPEN, EntitySpec, Fields, ListOf
 
+REF = Fields.of("value", "name")
+LEDGER_CUSTOMER = Fields.of("Id", "SyncToken", "DisplayName", "Email", "Active", "Notes",
+                            PrimaryEmailAddr=Fields.of("Address"),
+                            CustomField=ListOf(Fields.of("Name", "StringValue", open=True)))
+LEDGER_INVOICE = Fields.of(
+    "Id", "SyncToken", "DocNumber", "TxnDate", "TotalAmt", "PrivateNote", CustomerRef=REF,
+    CurrencyRef=REF, CustomerMemo=Fields.of("value"),
+    Line=ListOf(Fields.of("Id", "Amount", "Description", "DetailType",
+                          ItemDetail=Fields.of("Qty", ItemRef=REF))))
+
+# `ledger` describes its entities' fields; `payments` describes only what its customers
+# and charges take, so undescribed entities (its invoices) are seen to go unchecked.
 LEDGER_ENTITIES = {
     "Customer": EntitySpec("Customer", id_field="Id", version_field="SyncToken",
                            match_fields=("DisplayName", "PrimaryEmailAddr.Address"),
-                           remove_modes=("deactivate",)),
+                           remove_modes=("deactivate",), label="Ledger Customer",
+                           record_fields=LEDGER_CUSTOMER, payload_fields=LEDGER_CUSTOMER),
     "Invoice": EntitySpec("Invoice", id_field="Id", version_field="SyncToken",
-                          match_fields=("DocNumber",), remove_modes=("void", "delete")),
+                          match_fields=("DocNumber",), remove_modes=("void", "delete"),
+                          label="Ledger Invoice", record_fields=LEDGER_INVOICE,
+                          payload_fields=LEDGER_INVOICE),
     "Payment": EntitySpec("Payment", id_field="Id", match_fields=("PaymentRefNum",)),
 }
 
+PAYMENTS_CUSTOMER = Fields.of(
+    "name", "email", "phone", "description", metadata=OPEN,
+    address=Fields.of("line1", "line2", "city", "postal_code", "country"))
 PAYMENTS_ENTITIES = {
-    "customer": EntitySpec("customer", match_fields=("email", "metadata.*")),
+    "customer": EntitySpec("customer", match_fields=("email", "metadata.*"),
+                           payload_fields=PAYMENTS_CUSTOMER),
     "invoice": EntitySpec("invoice", match_fields=("metadata.*",), remove_modes=("void",)),
-    "charge": EntitySpec("charge", operations=frozenset({"read"}), remove_modes=()),
+    "charge": EntitySpec("charge", operations=frozenset({"read"}), remove_modes=(),
+                         label="Payments charge",
+                         record_fields=Fields.of("id", "amount", "currency", "customer",
+                                                 metadata=OPEN)),
 }
 
 LEDGER_CONFIG = {

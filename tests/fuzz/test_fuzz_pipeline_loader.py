@@ -262,9 +262,9 @@ def test_structural_mutations_of_valid_pipelines_fail_cleanly(
 def test_a_known_bad_file_is_reported_where_the_mistake_is(workspace: Workspace) -> None:
     """The fuzz checks above would pass vacuously if nothing ever failed: pin one case."""
     broken = CUSTOMERS.replace('  name: "{{ params.prefix ~ record.DisplayName }}"',
-                              '  name: "{{ record.Name | nope }}"')
+                              '  name: "{{ record.DisplayName | nope }}"')
     problems = workspace.load(broken)
-    line = broken.split("\n").index('  name: "{{ record.Name | nope }}"') + 1
+    line = broken.split("\n").index('  name: "{{ record.DisplayName | nope }}"') + 1
     assert len(problems) == 1 and f"customers.yaml:{line}:" in problems[0]
     assert "unknown filter 'nope'" in problems[0]
 

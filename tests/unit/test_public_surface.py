@@ -5,9 +5,10 @@ import ml_connector.engine as engine
 PLUGIN_AUTHOR_API = {
     "ApiClient", "AuthError", "ChangePage", "ConflictError", "Connector", "ConnectorContext",
     "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EntitySpec",
-    "ImmutableTargetError", "InvalidInput", "Location", "MatchListing", "MlConnectorError",
-    "NotFoundError", "PermanentError", "RateLimiter", "Record", "RetryPolicy", "RetryableError",
-    "WebhookEvent", "WebhookRejected", "require_json_body",
+    "Fields", "ImmutableTargetError", "InvalidInput", "ListOf", "Location", "MatchListing",
+    "MlConnectorError", "NotFoundError", "OPEN", "PermanentError", "RateLimiter", "Record",
+    "RetryPolicy", "RetryableError", "VALUE", "Value", "WebhookEvent", "WebhookRejected",
+    "require_json_body",
 }
 
 
