@@ -4,7 +4,8 @@ import ml_connector.engine as engine
 
 PLUGIN_AUTHOR_API = {
     "ApiClient", "AuthError", "ChangePage", "ConflictError", "Connector", "ConnectorContext",
-    "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EntitySpec",
+    "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EmulatorSetup",
+    "EntitySpec",
     "ImmutableTargetError", "InvalidInput", "Location", "MatchListing", "MlConnectorError",
     "NotFoundError", "PermanentError", "RateLimiter", "Record", "RetryPolicy", "RetryableError",
     "WebhookEvent", "WebhookRejected", "require_json_body",
