@@ -9,6 +9,7 @@ report. It exits 0 only when everything reconciles.
 
 from __future__ import annotations
 
+import shlex
 import tempfile
 from pathlib import Path
 
@@ -17,7 +18,7 @@ from rich.console import Console
 from rich.text import Text
 
 from ml_connector.connectors.qbo_stripe.checks import invariant_problems
-from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
+from ml_connector.connectors.qbo_stripe.sandbox import Sandbox, SandboxOptions
 from ml_connector.connectors.qbo_stripe.settling import WebhookService
 from ml_connector.connectors.qbo_stripe.story import Story
 from ml_connector.engine.cli.progress import progress_display
@@ -32,7 +33,8 @@ from ml_connector.engine.cli.summaries import (
     run_summary_line,
     skip_lines,
 )
-from ml_connector.engine.errors import RecordsFailed
+from ml_connector.engine.errors import InvalidInput, RecordsFailed
+from ml_connector.engine.model.project import PROJECT_FILE
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 
@@ -41,19 +43,43 @@ from ml_connector.engine.sync.runtime import Runtime
 @click.option("--dir", "directory", type=click.Path(file_okay=False, path_type=Path),
               default=None, help="Keep the demo project here (default: a temporary folder).")
 def demo(directory: Path | None) -> None:
-    """Run both systems locally and watch them stay in step (exit 0 when all reconciles)."""
+    """Run both systems locally and watch them stay in step (exit 0 when all reconciles).
+
+    With --dir the project stays there, its emulators' state included, to look around in.
+    """
     console = Console(stderr=True)
     if directory is not None:
-        _run(directory, console)
+        _refuse_a_used_folder(directory)
+        try:
+            _run(directory, console, SandboxOptions(keep_state=True))
+        finally:
+            if (directory / PROJECT_FILE).exists():
+                _how_to_look_around(directory, console)
         return
     with tempfile.TemporaryDirectory(prefix="ml-connector-demo-") as folder:
-        _run(Path(folder), console)
+        _run(Path(folder), console, SandboxOptions())
 
 
-def _run(folder: Path, console: Console) -> None:
+def _refuse_a_used_folder(directory: Path) -> None:
+    """A second demo in the same folder would meet the first one's records and links."""
+    if (directory / PROJECT_FILE).exists() or (directory / ".ml-connector").exists():
+        raise InvalidInput(f"{directory} already holds a project: give --dir a new or empty "
+                           "folder (or remove this one)")
+
+
+def _how_to_look_around(directory: Path, console: Console) -> None:
+    project = shlex.quote(str(directory))
+    console.print(f"the project is kept in {directory}; bring its emulators back with the "
+                  f"state the demo left (Ctrl-C stops them):\n"
+                  f"  ml-connector -p {project} emulators start\n"
+                  f"then, in another terminal: ml-connector -p {project} status "
+                  "(or reconcile, audit list, serve, ...)", soft_wrap=True)
+
+
+def _run(folder: Path, console: Console, options: SandboxOptions) -> None:
     console.rule("ml-connector demo")
     with console.status("starting the QuickBooks and Stripe emulators, authorising..."):
-        sandbox = Sandbox(folder).__enter__()
+        sandbox = Sandbox(folder, options).__enter__()
     try:
         _say(console, f"project in {folder}")
         _say(console, f"QuickBooks at {sandbox.qbo_url}, Stripe at {sandbox.stripe_url}")

@@ -8,7 +8,6 @@ against local emulators instead of the real services.
 
 from __future__ import annotations
 
-import os
 import textwrap
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -19,6 +18,7 @@ import httpx
 from ml_connector.connectors.quickbooks.emulator import create_app as qbo_app
 from ml_connector.connectors.stripe.emulator import create_app as stripe_app
 from ml_connector.engine.model.project import Project
+from ml_connector.engine.plugins.emulators import state_file
 from ml_connector.engine.store import Store
 from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.testing.servers import BackgroundServer
@@ -40,6 +40,9 @@ class SandboxOptions:
     pipelines_dir: Path | None = None   # None: the shipped pipelines
     workers: int = Project.workers
     store_url: str | None = None        # None: SQLite file in the project folder
+    # Emulators keep their state in the project's state folder (saved as it changes and
+    # when they stop), so `ml-connector emulators start` brings them back as they were left.
+    keep_state: bool = False
 
 
 class Sandbox:
@@ -62,8 +65,10 @@ class Sandbox:
     def start(self) -> None:
         qbo_options = {"client_id": QBO_CLIENT_ID, "client_secret": QBO_CLIENT_SECRET,
                        "verifier_token": QBO_VERIFIER, "realm_id": QBO_REALM,
-                       "seed": self.options.seed_quickbooks, **self.options.qbo}
-        stripe_options = {"api_keys": [STRIPE_KEY], **self.options.stripe}
+                       "seed": self.options.seed_quickbooks, **self._state_file("quickbooks"),
+                       **self.options.qbo}
+        stripe_options = {"api_keys": [STRIPE_KEY], **self._state_file("stripe"),
+                          **self.options.stripe}
         self.qbo_server = BackgroundServer(qbo_app(qbo_options)).start()
         self.stripe_server = BackgroundServer(stripe_app(stripe_options)).start()
         self.folder.mkdir(parents=True, exist_ok=True)
@@ -93,7 +98,7 @@ class Sandbox:
         return self.stripe_server.url
 
     def runtime(self) -> Runtime:
-        return Runtime.open(self.project_file, env={**os.environ, **self._env()})
+        return Runtime.open(self.project_file)
 
     def qbo_admin(self, path: str, body: dict[str, Any] | None = None) -> Any:
         return _post(f"{self.qbo_url}/_emulator/{path}", body)
@@ -137,8 +142,12 @@ class Sandbox:
 
     # -- set-up steps a user would do by hand ---------------------------------------------------
 
-    def _env(self) -> dict[str, str]:
-        return {"QBO_CLIENT_ID": QBO_CLIENT_ID}
+    def _state_file(self, connection: str) -> dict[str, str]:
+        if not self.options.keep_state:
+            return {}
+        path = state_file(self.folder, connection)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        return {"state_file": str(path)}
 
     def _project_text(self) -> str:
         store = self.options.store_url or "sqlite:///.ml-connector/state.db"
@@ -155,7 +164,7 @@ class Sandbox:
                 base_url: "{self.qbo_url}"
                 settings:
                   environment: sandbox
-                  client_id: "${{env:QBO_CLIENT_ID}}"
+                  client_id: "{QBO_CLIENT_ID}"
                   client_secret: "${{secret:quickbooks.client_secret}}"
                   webhook_verifier_token: "${{secret:quickbooks.webhook_verifier_token}}"
                   authorize_url: "{self.qbo_url}/connect/oauth2"

@@ -43,6 +43,17 @@ class QuickBooksPlugin:
 
         return create_app(options)
 
+    def emulator_settings(self, base_url: str) -> dict[str, Any]:
+        from ml_connector.connectors.quickbooks import emulator_setup
+
+        return emulator_setup.emulator_settings(base_url)
+
+    def emulator_options(self, settings: Mapping[str, Any], *,
+                         webhook_url: str) -> dict[str, Any]:
+        from ml_connector.connectors.quickbooks import emulator_setup
+
+        return emulator_setup.emulator_options(settings, webhook_url=webhook_url)
+
     def authorize(self, context: ConnectorContext, *, open_browser: bool = True,
                   read_redirect: Callable[[str], str] | None = None,
                   echo: Callable[[str], None] = print,

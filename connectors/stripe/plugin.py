@@ -38,6 +38,17 @@ class StripePlugin:
 
         return create_app(options)
 
+    def emulator_settings(self, base_url: str) -> dict[str, Any]:
+        from ml_connector.connectors.stripe import emulator_setup
+
+        return emulator_setup.emulator_settings(base_url)
+
+    def emulator_options(self, settings: Mapping[str, Any], *,
+                         webhook_url: str) -> dict[str, Any]:
+        from ml_connector.connectors.stripe import emulator_setup
+
+        return emulator_setup.emulator_options(settings, webhook_url=webhook_url)
+
 
 @cache
 def described_entities() -> dict[str, EntitySpec]:

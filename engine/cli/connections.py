@@ -11,7 +11,9 @@ from rich.text import Text
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.errors import InvalidInput, RecordsFailed
 from ml_connector.engine.loading import load_project
+from ml_connector.engine.loading.references import describe_unresolved, unresolved_references
 from ml_connector.engine.store import Store
+from ml_connector.engine.sync.runtime import Runtime
 
 
 @click.group()
@@ -139,8 +141,13 @@ def auth(state: CliState, connection: str, no_browser: bool, paste: bool) -> Non
 @click.argument("connection")
 @pass_state
 def test_connection(state: CliState, connection: str) -> None:
-    """Call the real system with the stored credentials and say plainly what works."""
+    """Call the real system with the stored credentials and say plainly what works.
+
+    Every setting whose secret or environment variable is missing is named first, each with
+    the command that provides it, before any call is made.
+    """
     runtime = state.runtime()
+    _require_every_value(state, runtime, connection)
     connector = runtime.connector(connection)
     check = getattr(connector, "check", None)
     if check is None:
@@ -154,3 +161,19 @@ def test_connection(state: CliState, connection: str) -> None:
     if not result.get("ok", False):
         raise RecordsFailed(f"connection {connection!r} is not working: "
                             f"{result.get('problem', 'see above')}")
+
+
+def _require_every_value(state: CliState, runtime: Runtime, connection: str) -> None:
+    """Raise, naming them all, when references of the connection's settings have no value."""
+    configured = runtime.project.connections.get(connection)
+    if configured is None:
+        return  # opening the connector names the unknown connection and the configured ones
+    missing = unresolved_references(configured.settings, runtime.env, runtime.store.secrets.get)
+    if not missing:
+        return
+    program = state.program()
+    if state.json_output:
+        state.emit_json({"ok": False, "connection": connection, "missing": [
+            {"setting": m.setting, "reference": f"${{{m.reference.kind}:{m.reference.name}}}",
+             "fix": m.problem(connection, program)} for m in missing]})
+    raise InvalidInput(describe_unresolved(connection, missing, program))

@@ -13,6 +13,7 @@ import click
 from ml_connector.engine.cli.audit import audit
 from ml_connector.engine.cli.connections import connections, connectors, secrets
 from ml_connector.engine.cli.emulator import emulator
+from ml_connector.engine.cli.emulators import emulators
 from ml_connector.engine.cli.init import init
 from ml_connector.engine.cli.pipeline import pipeline
 from ml_connector.engine.cli.reconcile import reconcile
@@ -42,8 +43,8 @@ def cli(ctx: click.Context, project: Path | None, json_output: bool, verbose: in
     ctx.call_on_close(state.close)
 
 
-for command in (init, pipeline, connectors, connections, secrets, emulator, serve,
-                reconcile, audit, replay, status):
+for command in (init, pipeline, connectors, connections, secrets, emulator, emulators,
+                serve, reconcile, audit, replay, status):
     cli.add_command(command)
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shlex
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -42,6 +43,12 @@ class CliState:
 
     def emit_json(self, value: Any) -> None:
         click.echo(json.dumps(value, indent=2, default=str))
+
+    def program(self) -> str:
+        """How to call the CLI on this project again, for commands quoted in messages."""
+        if self.project is None:
+            return "ml-connector"
+        return f"ml-connector -p {shlex.quote(str(self.project))}"
 
     @property
     def interactive(self) -> bool:

@@ -8,8 +8,9 @@ to the engine.
 
 Some capabilities are optional: the engine looks for them with getattr and does without when
 they are absent, so a plugin offers them only when its system can: `health()` (see
-`HealthProbe`), `reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector, and
-`webhook_settle_seconds` on a plugin (see `ConnectorPlugin`).
+`HealthProbe`), `reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector,
+`webhook_settle_seconds` on a plugin (see `ConnectorPlugin`), and an emulator that stands in
+for a connection (see `EmulatorSetup`, checked with isinstance).
 """
 
 from __future__ import annotations
@@ -220,5 +221,35 @@ class ConnectorPlugin(Protocol):
     def connect(self, context: ConnectorContext) -> Connector: ...
 
     def emulator_app(self, options: Mapping[str, Any]) -> Any | None:
-        """An ASGI app emulating the system locally, or None when the plugin has none."""
+        """An ASGI app emulating the system locally, or None when the plugin has none.
+
+        Every emulator the CLI runs understands at least `seed` (start with sample data
+        when there is no saved state) and `state_file` (keep the state in this JSON file,
+        saved as it changes and when the app shuts down, loaded when it starts).
+        """
+        ...
+
+
+@runtime_checkable
+class EmulatorSetup(Protocol):
+    """Optional, on a plugin whose emulator can stand in for a configured connection.
+
+    A plugin declares it by having both methods. `ml-connector emulator NAME` prints
+    `emulator_settings(base_url)` so nobody has to read source to find a credential, and
+    `ml-connector emulators start` starts, for each connection whose base_url is a loopback
+    address, `emulator_app({**emulator_options(settings, webhook_url=...), "seed": ...,
+    "state_file": ...})` on that port: the emulator accepts the connection's own credentials
+    and delivers its webhooks to `serve`.
+    """
+
+    def emulator_settings(self, base_url: str) -> Mapping[str, Any]:
+        """A connection's settings (secrets included: made-up values only the emulator
+        accepts) for talking to the emulator at `base_url`; `emulator_options` of these
+        settings must make the emulator accept them."""
+        ...
+
+    def emulator_options(self, settings: Mapping[str, Any], *,
+                         webhook_url: str) -> Mapping[str, Any]:
+        """Emulator options under which it accepts a connection with these resolved
+        `settings` and delivers the connection's webhooks to `webhook_url`."""
         ...

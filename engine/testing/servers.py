@@ -40,6 +40,11 @@ class BackgroundServer:
     def url(self) -> str:
         return f"http://{self.host}:{self.port}"
 
+    @property
+    def alive(self) -> bool:
+        """True while the server thread runs (it ends when stopped, or when serving failed)."""
+        return self._thread.is_alive()
+
     def start(self, timeout: float = 10.0) -> BackgroundServer:
         self._thread.start()
         deadline = time.monotonic() + timeout

@@ -18,8 +18,7 @@ def sandbox(tmp_path_factory: pytest.TempPathFactory):
 
 
 def run(sandbox: Sandbox, *args: str):
-    return CliRunner().invoke(cli, ["--project", str(sandbox.project_file), "--json", *args],
-                              env={"QBO_CLIENT_ID": "sandbox-client-id"})
+    return CliRunner().invoke(cli, ["--project", str(sandbox.project_file), "--json", *args])
 
 
 def test_connections_test_says_both_work_with_the_company_and_token_health(sandbox) -> None:

@@ -2,45 +2,16 @@
 
 from __future__ import annotations
 
-import os
 import signal
-import subprocess
-import sys
-from collections.abc import Iterator
-from contextlib import contextmanager
 from pathlib import Path
 
-import httpx
+from processes import serve
 
 from ml_connector.connectors.qbo_stripe.checks import invariant_problems
-from ml_connector.connectors.qbo_stripe.sandbox import QBO_CLIENT_ID, Sandbox
+from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.connectors.qbo_stripe.story import wait_until
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.testing.servers import free_port
-
-MAIN = "from ml_connector.engine.cli.main import main; main()"
-
-
-@contextmanager
-def serve(sandbox: Sandbox, port: int) -> Iterator[subprocess.Popen[bytes]]:
-    process = subprocess.Popen(
-        [sys.executable, "-c", MAIN, "--project", str(sandbox.project_file), "serve",
-         "--port", str(port), "--no-poll"],
-        env={**os.environ, "QBO_CLIENT_ID": QBO_CLIENT_ID}, stderr=subprocess.PIPE)
-    try:
-        assert wait_until(lambda: _healthy(port), 30), "serve did not start"
-        yield process
-    finally:
-        if process.poll() is None:
-            process.kill()
-            process.wait()
-
-
-def _healthy(port: int) -> bool:
-    try:
-        return httpx.get(f"http://127.0.0.1:{port}/healthz", timeout=1).status_code == 200
-    except httpx.HTTPError:
-        return False
 
 
 def test_sigterm_finishes_cleanly_and_a_restart_drains_the_inbox(tmp_path: Path) -> None:
@@ -51,7 +22,7 @@ def test_sigterm_finishes_cleanly_and_a_restart_drains_the_inbox(tmp_path: Path)
             invoices = [link.target_id for link in
                         runtime.store.links.for_pipeline("invoices-to-stripe")][:5]
             port = free_port()
-            with serve(sandbox, port) as first:
+            with serve(sandbox.project_file, port) as first:
                 sandbox.connect_webhooks(f"http://127.0.0.1:{port}")
                 for invoice in invoices:
                     status = sandbox.stripe_get(f"/v1/invoices/{invoice}")["status"]
@@ -62,7 +33,7 @@ def test_sigterm_finishes_cleanly_and_a_restart_drains_the_inbox(tmp_path: Path)
                 assert first.wait(timeout=60) == 0
             received = sum(runtime.store.inbox.counts().values())
             assert received > 0                      # every delivery was stored before its 2xx
-            with serve(sandbox, port):
+            with serve(sandbox.project_file, port):
                 assert wait_until(lambda: runtime.store.inbox.depth() == 0, 60)
                 sandbox.stripe_admin("webhooks/flush", {"timeout": 30})
                 assert wait_until(lambda: runtime.store.inbox.depth() == 0, 60)

@@ -4,11 +4,11 @@ import ml_connector.engine as engine
 
 PLUGIN_AUTHOR_API = {
     "ApiClient", "AuthError", "ChangePage", "ConflictError", "Connector", "ConnectorContext",
-    "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EntitySpec",
-    "Fields", "ImmutableTargetError", "InvalidInput", "ListOf", "Location", "MatchListing",
-    "MlConnectorError", "NotFoundError", "OPEN", "PermanentError", "RateLimiter", "Record",
-    "RetryPolicy", "RetryableError", "VALUE", "Value", "WebhookEvent", "WebhookRejected",
-    "require_json_body",
+    "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EmulatorSetup",
+    "EntitySpec", "Fields", "ImmutableTargetError", "InvalidInput", "ListOf", "Location",
+    "MatchListing", "MlConnectorError", "NotFoundError", "OPEN", "PermanentError",
+    "RateLimiter", "Record", "RetryPolicy", "RetryableError", "VALUE", "Value", "WebhookEvent",
+    "WebhookRejected", "require_json_body",
 }
 
 

@@ -29,6 +29,7 @@ def create_app(options: Mapping[str, Any] | None = None) -> Starlette:
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         yield
         state.webhooks.close()
+        state.persist()  # what changed without an event (a token refresh) survives a restart
 
     routes = [
         Route(oauth_routes.AUTHORIZE_PATH, oauth_routes.authorize, methods=["GET"]),

@@ -18,7 +18,9 @@ class EmulatorOptions:
     `api_keys` None accepts any key of the emulator's mode (`sk_test_`/`rk_test_` in test
     mode); `rate_limits` turns on Stripe's published limits (25/s test, 100/s live, 20/s
     search, 25/s per endpoint); `webhook_retry_delays` compresses Stripe's retry schedule
-    (hours) into seconds.
+    (hours) into seconds. `webhook_url` makes the endpoint signed with `webhook_secret`
+    deliver there (registering it when the account has none), so an account saved with its
+    endpoints can be brought back for a receiver listening somewhere else.
     """
 
     api_keys: tuple[str, ...] | None = None
@@ -36,6 +38,8 @@ class EmulatorOptions:
     account_name: str = "Emulated Stripe Account"
     account_country: str = "US"
     random_seed: int | None = None
+    webhook_url: str | None = None
+    webhook_secret: str | None = None
 
     @classmethod
     def from_mapping(cls, options: Mapping[str, Any] | None) -> EmulatorOptions:

@@ -12,6 +12,7 @@ from ml_connector.connectors.stripe.emulator.faults import FaultBook, RateLimits
 from ml_connector.connectors.stripe.emulator.idempotency import IdempotencyStore
 from ml_connector.connectors.stripe.emulator.options import EmulatorOptions
 from ml_connector.connectors.stripe.emulator.state import EmulatorState
+from ml_connector.connectors.stripe.emulator.webhook_endpoints import deliver_to
 from ml_connector.connectors.stripe.emulator.webhooks import WebhookHub
 
 
@@ -33,6 +34,10 @@ class StripeEmulator:
 
             seed_account(self.state)
             self.state.save()
+        if options.webhook_url:
+            with self.state.lock:
+                deliver_to(self.state, options.webhook_url, options.webhook_secret)
+                self.state.save()
 
     def accepts_key(self, key: str) -> bool:
         if self.options.api_keys is not None:
@@ -51,4 +56,7 @@ class StripeEmulator:
             self.state.save()
 
     def close(self) -> None:
+        """Stop delivering and save the account, so a restart finds it as it was left."""
         self.webhooks.stop()
+        with self.state.lock:
+            self.state.save()

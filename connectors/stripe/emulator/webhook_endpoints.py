@@ -43,6 +43,20 @@ def register(state: EmulatorState, url: str, events: list[str], secret: str | No
     return {**endpoint_obj, "secret": secret}
 
 
+def deliver_to(state: EmulatorState, url: str, secret: str | None) -> dict[str, Any]:
+    """Make the endpoint signed with `secret` deliver its events to `url`.
+
+    A saved account keeps its endpoints, but the receiver may now listen elsewhere (`serve`
+    on another port): the endpoint whose signing secret the receiver holds is the one to
+    move. Without one (or without a secret), an endpoint is registered.
+    """
+    for found in state.objects["webhook_endpoint"].values():
+        if secret is not None and secret in state.webhooks.secrets_for(found["id"]):
+            found.update(url=_url(url), status="enabled")
+            return found
+    return register(state, url, ["*"], secret, api_version=state.options.api_version)
+
+
 def create_endpoint(call: Call) -> dict[str, Any]:
     params = call.params
     return register(call.state, params.str("url", required=True), _events(params, True) or [],

@@ -65,3 +65,20 @@ def test_missing_secret_names_the_command_that_stores_it() -> None:
 def test_parse_reference(value: object, expected: Reference | None) -> None:
     assert parse_reference(value) == expected
     assert is_reference(value) is (expected is not None)
+
+
+def test_every_missing_value_is_named_at_once() -> None:
+    settings = {"client_id": "${env:BOOKS_CLIENT_ID}",
+                "client_secret": "${secret:books.client_secret}",     # stored: not named
+                "webhook": {"verifier": "${secret:books.verifier}"},
+                "token": "${secret:books.token}"}
+    with pytest.raises(InvalidInput) as raised:
+        resolve_references(settings, {}, SECRETS.get, connection="books")
+    assert str(raised.value).splitlines() == [
+        "connection 'books': 3 settings have no value:",
+        "  setting 'client_id': environment variable BOOKS_CLIENT_ID is not set",
+        "  setting 'webhook.verifier': no stored secret 'books.verifier'; store it with "
+        "`ml-connector connections set-secret books verifier`",
+        "  setting 'token': no stored secret 'books.token'; store it with "
+        "`ml-connector connections set-secret books token`",
+    ]
