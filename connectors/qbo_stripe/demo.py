@@ -69,11 +69,13 @@ def _refuse_a_used_folder(directory: Path) -> None:
 
 def _how_to_look_around(directory: Path, console: Console) -> None:
     project = shlex.quote(str(directory))
-    console.print(f"the project is kept in {directory}; bring its emulators back with the "
-                  f"state the demo left (Ctrl-C stops them):\n"
+    console.print(f"the project is kept in {directory}; bring its emulators back with\n"
+                  "the state the demo left (Ctrl-C stops them):\n"
                   f"  ml-connector -p {project} emulators start\n"
-                  f"then, in another terminal: ml-connector -p {project} status "
-                  "(or reconcile, audit list, serve, ...)", soft_wrap=True)
+                  "then, in another terminal, for example:\n"
+                  f"  ml-connector -p {project} status\n"
+                  f"  ml-connector -p {project} reconcile\n"
+                  f"  ml-connector -p {project} serve", soft_wrap=True)
 
 
 def _run(folder: Path, console: Console, options: SandboxOptions) -> None:

@@ -17,7 +17,7 @@ import click
 from rich import box
 
 from ml_connector.engine.cli.state import CliState, pass_state
-from ml_connector.engine.cli.tables import Col, FittedTable, fit_table
+from ml_connector.engine.cli.tables import Col, FittedTable, fit_table, labelled
 from ml_connector.engine.errors import InvalidInput
 from ml_connector.engine.loading.durations import parse_duration
 from ml_connector.engine.store.audit import AuditEntry
@@ -169,7 +169,7 @@ def show(state: CliState, entry_id: int) -> None:
     if state.json_output:
         state.emit_json(story)
         return
-    for line in _story_lines(entry, story, history):
+    for line in _story_lines(entry, story, history, state.console.width):
         click.echo(line)
 
 
@@ -201,24 +201,22 @@ def _payload(entry: AuditEntry, history: list[AuditEntry]) -> dict[str, Any] | N
     return {"fields": fields, "hash": summary["payload_hash"], "previous": previous}
 
 
-def _story_lines(entry: AuditEntry, story: dict[str, Any],
-                 history: list[AuditEntry]) -> list[str]:
+def _story_lines(entry: AuditEntry, story: dict[str, Any], history: list[AuditEntry],
+                 width: int = 80) -> list[str]:
     ids = "; ".join(f"{system}: {', '.join(found) or '-'}"
                     for system, found in story["request_ids_by_system"].items()) or "-"
-    lines = [f"audit entry {entry.id}",
-             f"  when         {when_text(entry.at)} UTC",
-             f"  trigger      {entry.trigger or '-'}",
-             f"  run          {entry.run_id}",
-             f"  pipeline     {entry.pipeline}",
-             f"  source       {entry.source_ref or '-'}",
-             f"  target       {entry.target_ref or '-'}",
-             f"  action       {entry.action}",
-             f"  outcome      {entry.outcome}",
-             f"  request ids  {ids}",
-             f"  error        {entry.error or '-'}"]
+    pairs = [("when", f"{when_text(entry.at)} UTC"), ("trigger", entry.trigger or "-"),
+             ("run", entry.run_id), ("pipeline", entry.pipeline),
+             ("source", entry.source_ref or "-"), ("target", entry.target_ref or "-"),
+             ("action", entry.action), ("outcome", entry.outcome), ("request ids", ids),
+             ("error", entry.error or "-")]
     if reason_of(entry):
-        lines.append(f"  reason       {reason_of(entry)}")
-    lines += _payload_lines(story["payload"])
+        pairs.append(("reason", reason_of(entry)))
+    pairs += _payload_pairs(story["payload"])
+    lines = [f"audit entry {entry.id}"]
+    for label, value in pairs:
+        prefix = f"  {label} " if label.endswith(":") else f"  {label:<12} "
+        lines += labelled(prefix, value, width)
     if len(history) > 1:
         lines.append("  attempts on this record:")
         lines += [f"    {'*' if h.id == entry.id else ' '} {h.id:>6}  {when_text(h.at)}  "
@@ -228,16 +226,16 @@ def _story_lines(entry: AuditEntry, story: dict[str, Any],
     return lines
 
 
-def _payload_lines(payload: dict[str, Any] | None) -> list[str]:
+def _payload_pairs(payload: dict[str, Any] | None) -> list[tuple[str, str]]:
     if payload is None:
-        return ["  payload      none rendered"]
-    lines = [f"  fields sent  {', '.join(payload['fields']) or '-'}",
-             f"  payload hash {payload['hash'][:16]}"]
+        return [("payload", "none rendered")]
+    pairs = [("fields sent", ", ".join(payload["fields"]) or "-"),
+             ("payload hash", payload["hash"][:16])]
     previous = payload["previous"]
     if previous is not None:
         change = "same payload" if previous["same_payload"] else "payload changed"
-        lines.append(f"  vs entry {previous['audit_id']}: {change}"
-                     + "".join(f"; {label} {', '.join(names)}" for label, names in (
-                         ("added", previous["fields_added"]),
-                         ("removed", previous["fields_removed"])) if names))
-    return lines
+        pairs.append((f"vs entry {previous['audit_id']}:", change + "".join(
+            f"; {label} {', '.join(names)}" for label, names in (
+                ("added", previous["fields_added"]),
+                ("removed", previous["fields_removed"])) if names)))
+    return pairs

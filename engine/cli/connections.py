@@ -9,6 +9,7 @@ from rich.table import Table
 from rich.text import Text
 
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.cli.tables import labelled, plain
 from ml_connector.engine.errors import InvalidInput, RecordsFailed
 from ml_connector.engine.loading import load_project
 from ml_connector.engine.loading.references import describe_unresolved, unresolved_references
@@ -157,7 +158,8 @@ def test_connection(state: CliState, connection: str) -> None:
         state.emit_json(result)
     else:
         for key, value in result.items():
-            click.echo(f"{key}: {value}")
+            for line in labelled(f"{key}: ", plain(value), state.console.width):
+                click.echo(line)
     if not result.get("ok", False):
         raise RecordsFailed(f"connection {connection!r} is not working: "
                             f"{result.get('problem', 'see above')}")

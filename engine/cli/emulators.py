@@ -64,9 +64,9 @@ def start(state: CliState, serve_url: str, seed: bool) -> None:
                        _emulator(runtime, connection, serve_url, seed)) for connection in found}
         for note in notes:
             click.echo(note, err=True)
-        click.echo(f"webhooks go to {serve_url}/webhooks/<connection>: start "
-                   f"`{state.program()} serve` to take them. Ctrl-C stops the emulators "
-                   "and saves their state.", err=True)
+        click.echo(f"webhooks go to {serve_url}/webhooks/<connection>; to take them:\n"
+                   f"  {state.program()} serve\n"
+                   "Ctrl-C stops the emulators and saves their state.", err=True)
         stopped = _wait_for_stop(servers)
     if stopped is not None:
         raise MlConnectorError(f"the emulator of connection {stopped!r} stopped on its own; "
@@ -90,8 +90,8 @@ def _emulator(runtime: Runtime, connection: EmulatedConnection, serve_url: str,
     except RuntimeError:
         raise InvalidInput(port_problem(connection) or f"connection {connection.name!r}: its "
                            f"emulator did not start on {connection.url}") from None
-    click.echo(f"{connection.name}: emulator on {connection.url}, state in {_shown(path)}",
-               err=True)
+    click.echo(f"{connection.name}: emulator on {connection.url}\n"
+               f"  state in {_shown(path)}", err=True)
     try:
         yield server
     finally:

@@ -6,14 +6,13 @@ degraded with one line per problem and the command that fixes it where there is 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from datetime import datetime
-from typing import Any
 
 import click
 
 from ml_connector.engine.cli.audit import json_option, when_text
 from ml_connector.engine.cli.state import CliState, pass_state
+from ml_connector.engine.cli.tables import labelled, plain
 from ml_connector.engine.store import Backlog, PollRecord
 from ml_connector.engine.sync.status import (
     ConnectionHealth,
@@ -25,6 +24,7 @@ from ml_connector.engine.sync.status import (
 from ml_connector.engine.triggers.health import span
 
 CURSOR_SHOWN = 40
+WIDTH = 80  # status is read in terminals and in mails from cron alike
 
 
 @click.command()
@@ -47,12 +47,15 @@ def status_lines(snapshot: Status) -> list[str]:
         lines += _pipeline_lines(pipeline, snapshot.at)
     lines += _inbox_lines(snapshot.inbox, snapshot.at)
     lines.append("token health:")
-    lines += [f"  {_health_line(c)}" for c in snapshot.connections]
+    for connection in snapshot.connections:
+        lines += labelled(f"  {connection.name} ({connection.connector}): ",
+                          _health_text(connection), WIDTH)
     if snapshot.healthy:
         lines.append("health: ok")
     else:
         lines.append(f"health: degraded, {len(snapshot.problems)} problem(s):")
-        lines += [f"  {problem}" for problem in snapshot.problems]
+        for problem in snapshot.problems:
+            lines += labelled("  - ", str(problem), WIDTH)
     return lines
 
 
@@ -84,7 +87,7 @@ def _pipeline_lines(p: PipelineStatus, now: datetime) -> list[str]:
               f"  links      {p.links}",
               f"  pending    {p.pending_intents} create(s) not yet confirmed"]
     if p.last_poll is not None:
-        lines.append(f"  last poll  {_poll_text(p.last_poll, now)}")
+        lines += labelled("  last poll  ", _poll_text(p.last_poll, now), WIDTH)
     if p.failing_records:
         lines.append(f"  failing    {p.failing_records} record(s); "
                      "retry with `ml-connector replay --failed`")
@@ -102,29 +105,16 @@ def _poll_text(poll: PollRecord, now: datetime) -> str:
     return f"{when}: {streak}: {poll.error}"
 
 
-def _health_line(c: ConnectionHealth) -> str:
-    head = f"{c.name} ({c.connector}):"
+def _health_text(c: ConnectionHealth) -> str:
     if c.error is not None:
-        return f"{head} unavailable: {c.error}"
+        return f"unavailable: {c.error}"
     if c.health is None:
-        return f"{head} n/a"
+        return "n/a"
     if c.authorised is False:
         fix = c.health.get("fix")
-        broken = f"{head} broken: {c.health.get('problem') or 'not authorised'}"
+        broken = f"broken: {c.health.get('problem') or 'not authorised'}"
         return f"{broken}; {fix}" if fix else broken
-    return f"{head} {_pairs(c.health) or 'n/a'}"
-
-
-def _pairs(values: Mapping[str, Any]) -> str:
-    return ", ".join(f"{key}: {_value(value)}" for key, value in values.items())
-
-
-def _value(value: Any) -> str:
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return "{" + _pairs(value) + "}"
-    return "n/a" if value is None else str(value)
+    return plain(c.health) or "n/a"
 
 
 def ago(then: datetime | None, now: datetime) -> str:

@@ -10,8 +10,10 @@ left out, and the caller says so.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+import textwrap
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any, Literal
 
 from rich.cells import cell_len, set_cell_size
@@ -124,3 +126,31 @@ def _overhead(count: int, table_options: dict[str, Any]) -> int:
         probe.add_column(width=1)
     console = Console(width=10_000)
     return Measurement.get(console, console.options, probe).maximum - count
+
+
+def labelled(label: str, text: str, width: int = 80) -> list[str]:
+    """`label` then `text`, wrapped to `width` with later lines under the text's start.
+
+    Detail views (`audit show`, `status`) print one value per labelled line; a long value
+    (every field sent, several request ids) wraps under itself instead of past the edge.
+    Words longer than a line (an id, a URL) are kept whole rather than broken.
+    """
+    indent = " " * cell_len(label)
+    return textwrap.wrap(text, width=max(width, cell_len(label) + 20), initial_indent=label,
+                         subsequent_indent=indent, break_long_words=False,
+                         break_on_hyphens=False) or [label.rstrip()]
+
+
+def plain(value: Any) -> str:
+    """A value as a person reads it: yes/no, not True/False; lists and mappings spelled out."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if value is None:
+        return "n/a"
+    if isinstance(value, datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return ", ".join(f"{key}: {plain(item)}" for key, item in value.items())
+    if isinstance(value, list | tuple | set | frozenset):
+        return ", ".join(plain(item) for item in value) or "none"
+    return str(value)

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import itertools
 import re
 from pathlib import Path
 
@@ -63,6 +64,23 @@ def test_audit_list_keeps_every_id_that_audit_show_needs(narrow: CliWorld) -> No
     assert "left out at this width" in result.out and "`audit show ID`" in result.out
     for audit_id in wanted:
         assert narrow("audit", "show", str(audit_id)).code == 0
+
+
+def test_audit_show_wraps_long_values_under_themselves(narrow: CliWorld) -> None:
+    seed(narrow)
+    failed = narrow("--json", "audit", "list", "--outcome", "failed").json()[0]
+    assert len(failed["error"]) > WIDTH         # the record that cannot render says why at length
+    result = narrow("audit", "show", str(failed["id"]))
+    # Only a ref too long for any line is left whole (an id is never broken in two).
+    assert result.code == 0
+    assert [len(line.split()) for line in too_long(result.out)] == [2]
+    lines = result.out.splitlines()
+    start = next(i for i, line in enumerate(lines) if line.startswith("  error        "))
+    column = len("  error        ")
+    rest = list(itertools.takewhile(lambda line: line[:column].strip() == "", lines[start + 1:]))
+    assert rest and all(line[column] != " " for line in rest)  # under the value, not the margin
+    assert " ".join(lines[start][column:].split() + [w for r in rest for w in r.split()]) == \
+        " ".join(failed["error"].split())
 
 
 def test_audit_list_on_a_wide_terminal_leaves_nothing_out(narrow: CliWorld) -> None:

@@ -115,8 +115,10 @@ def test_token_health_shows_what_a_connector_reports_with_secrets_masked(
     world = world_with_health(tmp_path, store_url, monkeypatch, capsys, report)
     result = world("status")
     assert result.code == 0
-    assert ("  beta (beta): access_token_expires_in_seconds: 3300, "
-            "refresh_token_days_left: 87, refresh_token: ***") in result.out
+    # Wrapped at 80 columns under the values, which read as one text.
+    assert ("  beta (beta): access_token_expires_in_seconds: 3300, refresh_token_days_left:\n"
+            "               87, refresh_token: ***") in result.out
+    assert max(len(line) for line in result.out.splitlines()) <= 80
     assert "  alpha (alpha): n/a" in result.out
     health = {c["name"]: c["health"] for c in world("--json", "status").json()["connections"]}
     assert health["alpha"] is None
@@ -144,13 +146,14 @@ def test_polls_failing_in_a_row_show_under_the_pipeline_and_in_the_verdict(
         since = store.polls.get(PEOPLE).failing_since  # type: ignore[union-attr]
     result = cli_world("status")
     assert result.code == 0
-    assert re.search(r"\n  last poll  [-\d: ]+ UTC \(\d+s ago\): failed 3 times in a row since "
-                     f"{since:%Y-%m-%d %H:%M:%S} UTC: alpha answered HTTP 503 five times\n",
-                     result.out)
+    assert re.search(r" last poll [-\d: ]+ UTC \(\d+s ago\): failed 3 times in a row since "
+                     f"{since:%Y-%m-%d %H:%M:%S} UTC: alpha answered HTTP 503 five times ",
+                     flat(result.out))
     assert re.search(r"\n  last poll  [-\d: ]+ UTC \(\d+s ago\): ok\n", result.out)
-    assert result.out.splitlines()[-2:] == [
-        "health: degraded, 1 problem(s):",
-        "  poll contacts-to-people: failed 3 times in a row: alpha answered HTTP 503 five times"]
+    assert flat(result.out).endswith(
+        "health: degraded, 1 problem(s): - poll contacts-to-people: failed 3 times in a row: "
+        "alpha answered HTTP 503 five times")
+    assert max(len(line) for line in result.out.splitlines()) <= 80
     status = cli_world("--json", "status").json()
     assert pipeline_entry(status, PEOPLE)["last_poll"]["failures_in_row"] == 3
     assert status["health"]["status"] == "degraded"
@@ -169,8 +172,8 @@ def test_an_inbox_not_drained_shows_how_long_it_waits_and_why(
     out = cli_world("status").out
     assert "inbox: 1 event(s) waiting, the oldest received 20m ago" in out
     assert "  retrying after: authorisation revoked; run `x`" in out
-    assert ("  inbox: 1 event(s) waiting, the oldest for 20m, over the 15m limit (retried "
-            "after: authorisation revoked; run `x`)") in out
+    assert ("- inbox: 1 event(s) waiting, the oldest for 20m, over the 15m limit (retried "
+            "after: authorisation revoked; run `x`)") in flat(out)
 
 
 def test_a_broken_authorisation_shows_as_broken_with_the_command_that_fixes_it(
@@ -180,12 +183,16 @@ def test_a_broken_authorisation_shows_as_broken_with_the_command_that_fixes_it(
               "fix": "run `ml-connector connections auth beta`"}
     world = world_with_health(tmp_path, store_url, monkeypatch, capsys, report)
     out = world("status").out
-    assert ("  beta (beta): broken: the refresh token was refused; run "
-            "`ml-connector connections auth beta`") in out
-    assert out.splitlines()[-2:] == [
-        "health: degraded, 1 problem(s):",
-        "  authorisation beta: the refresh token was refused; run "
-        "`ml-connector connections auth beta`"]
+    assert ("beta (beta): broken: the refresh token was refused; run "
+            "`ml-connector connections auth beta`") in flat(out)
+    assert flat(out).endswith(
+        "health: degraded, 1 problem(s): - authorisation beta: the refresh token was refused; "
+        "run `ml-connector connections auth beta`")
+
+
+def flat(out: str) -> str:
+    """The output with its line wrapping undone: wrapped text reads as one line again."""
+    return " ".join(out.split())
 
 
 def test_ages_read_in_the_largest_whole_unit() -> None:
