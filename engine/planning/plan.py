@@ -14,10 +14,10 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, ConnectorError, RecordError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
+from ml_connector.engine.store.links import LinkState
 from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.payloads import payload_hash
-from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
@@ -92,14 +92,14 @@ class _Planner:
             return PlannedChange(record.id, "echo")
         link = store.links.get(p.name, record.id)
         if self.renderer.counts_as_deleted(record, self.renderer.context(record)):
-            removable = (link is not None and link.payload_hash != REMOVED
+            removable = (link is not None and link.state is not LinkState.REMOVED
                          and p.policies.on_source_delete != "ignore")
             return PlannedChange(record.id, "remove" if removable else "skip",
                                  link.target_id if link else None)
         if not self.renderer.passes_filter(record, self.renderer.context(record)):
             return PlannedChange(record.id, "skip", link.target_id if link else None)
         payload = self.renderer.payload(record)
-        if link is None or link.payload_hash == VOIDED:
+        if link is None or link.state is LinkState.VOIDED:
             existing = None
             if link is None and may_have_foreign_target(p, record, self.renderer,
                                                         self.renderer.context(record),

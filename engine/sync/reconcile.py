@@ -21,7 +21,7 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, MlConnectorError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
+from ml_connector.engine.store.links import LinkState
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runtime import Runtime
 
@@ -97,7 +97,7 @@ class _Reconciler:
             return [self._mismatch(record, "unrenderable", str(exc),
                                    "fix the mapping or the source record, then run the pipeline")]
         link = store.links.get(p.name, record.id)
-        if link is None or link.payload_hash in (VOIDED, REMOVED):
+        if link is None or link.state is not LinkState.SYNCED:
             return [self._mismatch(record, "missing", "no linked target record",
                                    f"run `ml-connector pipeline run {p.name}`")]
         target = self.target.get(p.target.entity, link.target_id)

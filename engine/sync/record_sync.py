@@ -24,18 +24,13 @@ from ml_connector.engine.plugins.protocol import Connector
 from ml_connector.engine.records import Record
 from ml_connector.engine.store import Store
 from ml_connector.engine.store.intents import Intent
-from ml_connector.engine.store.links import Link
+from ml_connector.engine.store.links import Link, LinkState
 from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.payloads import decode, encode, idempotency_key, payload_hash
 from ml_connector.engine.sync.rendering import Renderer
-
-# A link whose target was voided on purpose and must be recreated (the recreate may have
-# been interrupted); never equal to a real payload digest.
-VOIDED = "voided"
-REMOVED = "removed"
 
 
 class RecordSync:
@@ -62,7 +57,7 @@ class RecordSync:
             return self._outcome(record, "skip", link.target_id if link else None)
         payload = self.renderer.payload(record, self.sync_dependency)
         digest = payload_hash(payload)
-        if link is not None and link.payload_hash == VOIDED:
+        if link is not None and link.state is LinkState.VOIDED:
             return self._create(record, payload, digest, link.generation + 1, "recreate")
         if link is not None:
             if link.payload_hash == digest:
@@ -144,7 +139,7 @@ class RecordSync:
             return self._immutable(record, link, payload, digest, exc)
         except NotFoundError:
             # The target was deleted behind our back: make a new one rather than fail forever.
-            self.store.links.put(replace(link, payload_hash=VOIDED))
+            self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None))
             return self._create(record, payload, digest, link.generation + 1, "recreate")
         self.store.links.put(replace(link, payload_hash=digest, target_version=updated.version,
                                      updated_at=_now()))
@@ -155,7 +150,8 @@ class RecordSync:
         policy = self.pipeline.policies.on_immutable_change
         if policy is OnImmutableChange.VOID_AND_RECREATE:
             self.target.remove(self.pipeline.target.entity, link.target_id, mode="void")
-            self.store.links.put(replace(link, payload_hash=VOIDED, updated_at=_now()))
+            self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None,
+                                         updated_at=_now()))
             return self._create(record, payload, digest, link.generation + 1, "recreate")
         if policy is OnImmutableChange.IGNORE:
             self.store.links.put(replace(link, payload_hash=digest, updated_at=_now()))
@@ -166,11 +162,12 @@ class RecordSync:
 
     def _remove(self, record: Record, link: Link | None) -> Outcome:
         policy = self.pipeline.policies.on_source_delete
-        if link is None or policy is OnSourceDelete.IGNORE or link.payload_hash == REMOVED:
+        if link is None or policy is OnSourceDelete.IGNORE or link.state is LinkState.REMOVED:
             return self._outcome(record, "skip", link.target_id if link else None)
         removed = self.target.remove(self.pipeline.target.entity, link.target_id,
                                      mode=policy.value)
-        self.store.links.put(replace(link, payload_hash=REMOVED, updated_at=_now()))
+        self.store.links.put(replace(link, state=LinkState.REMOVED, payload_hash=None,
+                                     updated_at=_now()))
         ids = removed.request_ids if removed else ()
         return self._outcome(record, "remove", link.target_id, ids)
 
