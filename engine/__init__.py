@@ -24,6 +24,7 @@ from ml_connector.engine.plugins.protocol import (
     CredentialStore,
     EntitySpec,
     MatchListing,
+    UpdateCheck,
     WebhookRejected,
 )
 from ml_connector.engine.plugins.webhook_checks import require_json_body
@@ -52,6 +53,7 @@ __all__ = [
     "Record",
     "RetryPolicy",
     "RetryableError",
+    "UpdateCheck",
     "WebhookEvent",
     "WebhookRejected",
     "require_json_body",

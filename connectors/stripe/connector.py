@@ -61,6 +61,13 @@ class StripeConnector:
             return customers.update(self.api, record_id, payload)
         return Invoices(self.api).update(record_id, payload)
 
+    def refuses_update(self, entity: str, current: Record,
+                       payload: Mapping[str, Any]) -> str | None:
+        """Why an update would be refused: a finalized invoice's amounts cannot change."""
+        if entity != "invoice":
+            return None
+        return Invoices(self.api).refusal(current.data, payload)
+
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self._writable(entity)
         if entity == "customer":

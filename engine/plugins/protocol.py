@@ -8,8 +8,9 @@ to the engine.
 
 Some capabilities are optional: the engine looks for them with getattr and does without when
 they are absent, so a plugin offers them only when its system can: `health()`,
-`reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector, and
-`webhook_settle_seconds` on a plugin (see `ConnectorPlugin`).
+`reconcile_view(...)`, `get_many(...)` (see `BulkReader`), `refuses_update(...)` (see
+`UpdateCheck`) on a connector, and `webhook_settle_seconds` on a plugin (see
+`ConnectorPlugin`).
 """
 
 from __future__ import annotations
@@ -164,6 +165,26 @@ class BulkReader(Protocol):
 
         An absent id is treated exactly like `get` returning None. The connector splits the
         ids into as many requests as its system's limits require.
+        """
+        ...
+
+
+@runtime_checkable
+class UpdateCheck(Protocol):
+    """Optional: a connector that can tell, without writing, that an update would be refused.
+
+    `update` raises `ImmutableTargetError` when the system cannot take a change (a finalized
+    invoice's amounts, say), and the pipeline's `on_immutable_change` policy decides what
+    follows. `pipeline plan` writes nothing, so it asks this instead, with the record as
+    `get` read it, and predicts the same outcome. A connector without it is assumed to
+    accept every update.
+    """
+
+    def refuses_update(self, entity: str, current: Record,
+                       payload: Mapping[str, Any]) -> str | None:
+        """Why `update(entity, current.id, payload)` would raise ImmutableTargetError, or None.
+
+        Read only what is needed to answer; never write.
         """
         ...
 

@@ -7,7 +7,7 @@ PLUGIN_AUTHOR_API = {
     "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EntitySpec",
     "ImmutableTargetError", "InvalidInput", "Location", "MatchListing", "MlConnectorError",
     "NotFoundError", "PermanentError", "RateLimiter", "Record", "RetryPolicy", "RetryableError",
-    "WebhookEvent", "WebhookRejected", "require_json_body",
+    "UpdateCheck", "WebhookEvent", "WebhookRejected", "require_json_body",
 }
 
 

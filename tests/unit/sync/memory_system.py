@@ -117,6 +117,13 @@ class MemoryConnector:
         current.update(payload)
         return Record(entity, record_id, dict(current))
 
+    def refuses_update(self, entity: str, current: Record,
+                       payload: Mapping[str, Any]) -> str | None:
+        if current.id in self.system.frozen and payload.get("amount") != current.data.get(
+                "amount"):
+            return f"{entity} {current.id} is finalized"
+        return None
+
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self.system.calls["remove"] += 1
         if mode == "void":
