@@ -55,11 +55,12 @@ class StripeConnector:
             return customers.create(self.api, payload, idempotency_key)
         return Invoices(self.api).create(payload, idempotency_key)
 
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               clear: Sequence[tuple[str, ...]] = ()) -> Record:
         self._writable(entity)
         if entity == "customer":
-            return customers.update(self.api, record_id, payload)
-        return Invoices(self.api).update(record_id, payload)
+            return customers.update(self.api, record_id, payload, clear)
+        return Invoices(self.api).update(record_id, payload, clear)
 
     def refuses_update(self, entity: str, current: Record,
                        payload: Mapping[str, Any]) -> str | None:

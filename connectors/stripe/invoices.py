@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
+from ml_connector.connectors.stripe.clearing import INVOICE_TEXT, FieldPath, clears_held
 from ml_connector.connectors.stripe.invoice_lines import DraftLines, line_view
 from ml_connector.engine.errors import (
     ImmutableTargetError,
@@ -185,18 +186,24 @@ class Invoices:
 
     # -- update ------------------------------------------------------------------------------
 
-    def update(self, invoice_id: str, payload: Mapping[str, Any]) -> Record:
-        """Bring the invoice to `payload`; what Stripe refuses raises ImmutableTargetError."""
+    def update(self, invoice_id: str, payload: Mapping[str, Any],
+               clear: Sequence[FieldPath] = ()) -> Record:
+        """Bring the invoice to `payload`; what Stripe refuses raises ImmutableTargetError.
+
+        A field of `clear` the invoice still holds is unset (`description=`,
+        `metadata[key]=`), along with the payload's other changes.
+        """
         params, lines = split(payload, invoice_id)
         invoice = self._get(invoice_id)
         refused = self._refusal(invoice, params, lines, payload)
         if refused is not None:
             raise ImmutableTargetError(refused)
+        wipe = clears_held(invoice, clear, text=INVOICE_TEXT)
         digest = derived_key(invoice_id, repr(sorted(params.items(), key=str)), repr(lines))
         if invoice["status"] == "draft":
-            invoice = self._update_draft(invoice, params, lines, payload, digest)
+            invoice = self._update_draft(invoice, params, lines, payload, digest, wipe)
         else:
-            changes = _changed(invoice, params, ALWAYS_EDITABLE)
+            changes = _merged(_changed(invoice, params, ALWAYS_EDITABLE), wipe)
             if changes:
                 invoice = self._keep(self.api.post(f"/v1/invoices/{invoice_id}", changes))
         return self._done(self._settle(invoice, payload, derived_key(invoice_id, "oob")))
@@ -208,8 +215,8 @@ class Invoices:
 
     def _update_draft(self, invoice: dict[str, Any], params: dict[str, Any],
                       lines: list[dict[str, Any]], payload: Mapping[str, Any],
-                      digest: str) -> dict[str, Any]:
-        changes = _changed(invoice, params, DRAFT_ONLY + ALWAYS_EDITABLE)
+                      digest: str, wipe: Mapping[str, Any]) -> dict[str, Any]:
+        changes = _merged(_changed(invoice, params, DRAFT_ONLY + ALWAYS_EDITABLE), wipe)
         if changes:
             self._keep(self.api.post(f"/v1/invoices/{invoice['id']}", changes))
         if not self.lines.matches(invoice, lines):
@@ -258,6 +265,16 @@ class Invoices:
             raise PermanentError(f"Stripe invoice {invoice_id} is paid and cannot be voided; "
                                  "refund the payment or issue a credit note")
         return self._done(invoice)
+
+
+def _merged(changes: dict[str, Any], wipe: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes plus the empty values that unset what the mapping no longer writes."""
+    for key, value in wipe.items():
+        if isinstance(value, Mapping) and isinstance(changes.get(key), Mapping):
+            changes[key] = {**changes[key], **value}
+        else:
+            changes[key] = value
+    return changes
 
 
 def _changed(invoice: Mapping[str, Any], params: Mapping[str, Any],

@@ -24,7 +24,7 @@ from ml_connector.engine.sync.payloads import decode
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
-from ml_connector.engine.sync.views import FieldChange, diff, refusal, shown
+from ml_connector.engine.sync.views import FieldChange, cleared_changes, diff, refusal, shown
 
 
 @dataclass(frozen=True)
@@ -116,7 +116,7 @@ class _Planner:
             return PlannedChange(record.id, Action.RECREATE, link.target_id,
                                  tuple(diff(payload, {})))
         view = shown(self.target, entity, current)
-        changes = tuple(diff(payload, view))
+        changes = (*diff(payload, view), *cleared_changes(d.clear, view))
         refused = refusal(self.target, entity, current, payload)
         if refused is None:
             return PlannedChange(record.id, Action.UPDATE, link.target_id, changes)

@@ -21,7 +21,7 @@ from contextlib import AbstractContextManager
 from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
-from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+from ml_connector.engine.records import ChangePage, FieldPath, Record, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -137,8 +137,16 @@ class Connector(Protocol):
         """Create one record; the same key with the same payload must never create twice."""
         ...
 
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
-        """Bring an existing record to `payload`, honouring the system's concurrency rule."""
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               clear: Sequence[FieldPath] = ()) -> Record:
+        """Bring an existing record to `payload`, honouring the system's concurrency rule.
+
+        `clear` names fields the previous payload set and this one does not (a key deleted
+        from the mapping, an optional field whose source went empty), as key paths such as
+        ("metadata", "old_key"): the record should no longer hold them. Clear those the
+        system lets you clear and leave the rest; the engine sees in the returned record
+        which fields kept a value, and `reconcile` reports them.
+        """
         ...
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:

@@ -20,7 +20,7 @@ from typing import Any
 
 from ml_connector.engine.model.pipeline import OnImmutableChange, OnSourceDelete, Pipeline
 from ml_connector.engine.plugins.protocol import Connector
-from ml_connector.engine.records import Record
+from ml_connector.engine.records import FieldPath, Record
 from ml_connector.engine.store import Store
 from ml_connector.engine.store.intents import Intent
 from ml_connector.engine.store.links import Link, LinkState
@@ -28,7 +28,7 @@ from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
 from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.matching import find_existing
-from ml_connector.engine.sync.payloads import decode, payload_hash
+from ml_connector.engine.sync.payloads import cleared_fields, decode, payload_hash
 from ml_connector.engine.sync.rendering import Renderer
 
 WHEN_REFUSED = {OnImmutableChange.VOID_AND_RECREATE: Action.RECREATE,
@@ -42,13 +42,15 @@ class Decision:
 
     `interrupted` is a create cut off before its link was written: it is finished first
     (re-sent with its own key, or linked to what it made: `existing`). `existing` is
-    otherwise the unlinked target a match key found, to adopt.
+    otherwise the unlinked target a match key found, to adopt. `clear` names the fields the
+    last written payload set and this one does not.
     """
 
     action: Action
     link: Link | None = None
     payload: dict[str, Any] | None = None
     digest: str | None = None
+    clear: tuple[FieldPath, ...] = ()
     existing: Record | None = None
     interrupted: Intent | None = None
 
@@ -119,7 +121,8 @@ class Decider:
             return Decision(Action.RECREATE, link, payload, digest)
         if link.state is LinkState.SYNCED and link.payload_hash == digest:
             return Decision(Action.UNCHANGED, link)
-        return Decision(Action.UPDATE, link, payload, digest)
+        return Decision(Action.UPDATE, link, payload, digest,
+                        clear=cleared_fields(link.payload_fields, payload))
 
     def _resumed(self, record: Record, pending: Intent, payload: dict[str, Any],
                  digest: str) -> Decision:

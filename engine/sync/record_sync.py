@@ -23,7 +23,7 @@ from typing import Any
 from ml_connector.engine.errors import ImmutableTargetError, NotFoundError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.plugins.protocol import Connector
-from ml_connector.engine.records import Record
+from ml_connector.engine.records import FieldPath, Record
 from ml_connector.engine.store import Store
 from ml_connector.engine.store.intents import Intent
 from ml_connector.engine.store.links import Link, LinkState
@@ -32,9 +32,10 @@ from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
 from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.outcome import Outcome
-from ml_connector.engine.sync.payloads import decode, encode, idempotency_key
+from ml_connector.engine.sync.payloads import decode, encode, fields_of, idempotency_key
 from ml_connector.engine.sync.payloads import payload_hash as hash_of
 from ml_connector.engine.sync.rendering import Renderer
+from ml_connector.engine.sync.views import holds
 
 
 class RecordSync:
@@ -60,7 +61,7 @@ class RecordSync:
         if d.action is Action.RECREATE:
             return self._recreate(record, _linked(d), payload_of(d))
         if d.action is Action.UPDATE:
-            return self._update(record, _linked(d), payload_of(d))
+            return self._update(record, _linked(d), payload_of(d), d.clear)
         if d.action is Action.ADOPT_UPDATE:
             return self._adopt(record, d)
         if d.action is Action.REMOVE:
@@ -113,17 +114,21 @@ class RecordSync:
             return outcome
         return replace(outcome, action=Action.ADOPT_UPDATE)
 
-    def _update(self, record: Record, link: Link, payload: Mapping[str, Any]) -> Outcome:
+    def _update(self, record: Record, link: Link, payload: Mapping[str, Any],
+                clear: tuple[FieldPath, ...] = ()) -> Outcome:
         try:
-            updated = self.target.update(self.pipeline.target.entity, link.target_id, payload)
+            updated = self.target.update(self.pipeline.target.entity, link.target_id, payload,
+                                         clear=clear)
         except ImmutableTargetError as exc:
             return self._refused(record, link, payload, exc)
         except NotFoundError:
             # The target was deleted behind our back: make a new one rather than fail forever.
             self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None))
             return self._recreate(record, link, payload)
+        kept = tuple(path for path in clear if holds(updated.data, path))
         self.store.links.put(replace(link, payload_hash=hash_of(payload),
-                                     target_version=updated.version, updated_at=_now()))
+                                     target_version=updated.version, updated_at=_now(),
+                                     payload_fields=(*fields_of(payload), *kept)))
         return self._outcome(record, Action.UPDATE, link.target_id, updated.request_ids)
 
     def _refused(self, record: Record, link: Link, payload: Mapping[str, Any],
@@ -135,7 +140,8 @@ class RecordSync:
                                          updated_at=_now()))
             return self._recreate(record, link, payload)
         if action is Action.SKIP:
-            self.store.links.put(replace(link, payload_hash=hash_of(payload), updated_at=_now()))
+            self.store.links.put(replace(link, payload_hash=hash_of(payload),
+                                         payload_fields=fields_of(payload), updated_at=_now()))
             return self._outcome(record, Action.SKIP, link.target_id)
         return Outcome(self.pipeline.name, record.id, Action.FLAG, link.target_id,
                        error=f"the target {link.target_id} cannot take this change: {exc}; "
@@ -163,7 +169,8 @@ class RecordSync:
         return Link(pipeline=self.pipeline.name, source_id=record.id,
                     target_connection=t.connection, target_entity=t.entity, target_id=target.id,
                     payload_hash=hash_of(sent) if sent is not None else None,
-                    generation=generation, target_version=target.version, updated_at=_now())
+                    generation=generation, target_version=target.version, updated_at=_now(),
+                    payload_fields=fields_of(sent) if sent is not None else None)
 
     def _outcome(self, record: Record, action: Action, target_id: str | None = None,
                  request_ids: tuple[str, ...] = ()) -> Outcome:

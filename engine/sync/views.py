@@ -8,13 +8,15 @@ records in the shape its mappings write with the optional `reconcile_view(entity
 
 from __future__ import annotations
 
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
 from ml_connector.engine.plugins.protocol import Connector, UpdateCheck
-from ml_connector.engine.records import Record
+from ml_connector.engine.records import FieldPath, Record
 from ml_connector.engine.sync.values import same_value
+
+_ABSENT = object()
 
 
 @dataclass(frozen=True)
@@ -56,3 +58,29 @@ def diff(payload: Any, current: Any, prefix: str = "") -> Iterator[FieldChange]:
             yield from diff(value, before, f"{prefix}[{index}]")
     elif not same_value(payload, current):
         yield FieldChange(prefix, current, payload)
+
+
+def cleared_changes(clear: Sequence[FieldPath], current: Mapping[str, Any]
+                    ) -> Iterator[FieldChange]:
+    """The fields an update clears, as changes to nothing, where the target holds a value."""
+    for path in clear:
+        if holds(current, path):
+            yield FieldChange(dotted(path), value_at(current, path), None)
+
+
+def holds(data: Mapping[str, Any], path: FieldPath) -> bool:
+    """Whether `data` holds a value at `path` (not nothing, an empty text or object)."""
+    return value_at(data, path) not in (_ABSENT, None, "", {}, [])
+
+
+def value_at(data: Any, path: FieldPath) -> Any:
+    """The value at a key path, or `_ABSENT` when the path leads nowhere."""
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return _ABSENT
+        data = data[key]
+    return data
+
+
+def dotted(path: FieldPath) -> str:
+    return ".".join(path)

@@ -10,6 +10,7 @@ from sqlalchemy import text
 
 from ml_connector.engine.store import LinkState, Store
 from ml_connector.engine.store.migrate import alembic_config
+from ml_connector.engine.sync.payloads import decode, fields_of
 
 LINK = ("INSERT INTO links (pipeline, source_id, target_connection, target_entity, target_id,"
         " payload_hash, generation, updated_at) VALUES (:p, :s, 'stripe', 'customer', :t, :h,"
@@ -47,6 +48,7 @@ def test_states_move_out_of_the_hash_and_created_links_learn_their_fields(
         "60": (LinkState.REMOVED, None), "61": (LinkState.SYNCED, None)}
     assert links["58"].payload_fields == (("address", "city"), ("balance",),
                                           ("metadata", "qbo_customer_id"), ("name",))
+    assert links["58"].payload_fields == fields_of(decode(CREATED))   # as a run would store
     assert links["61"].payload_fields is None    # adopted: what it holds is not ours to know
 
 

@@ -7,6 +7,7 @@ from decimal import Decimal
 
 import pytest
 
+from ml_connector.engine.sync.payloads import cleared_fields, fields_of
 from ml_connector.engine.sync.values import readable, same_value
 
 
@@ -35,3 +36,13 @@ def test_different_values_differ(want: object, have: object) -> None:
 ])
 def test_values_read_as_plain_text(value: object, shown: str) -> None:
     assert readable(value) == shown
+
+
+def test_a_field_a_payload_stopped_setting_is_cleared_unless_its_parent_replaces_it() -> None:
+    before = fields_of({"name": "A", "phone": "1", "metadata": {"id": "1", "team": "red"},
+                        "address": {"line1": "x", "city": "y"}, "lines": [{"amount": 1}]})
+    assert before == (("address", "city"), ("address", "line1"), ("lines",), ("metadata", "id"),
+                      ("metadata", "team"), ("name",), ("phone",))
+    now = {"name": "A", "phone": None, "metadata": {"id": "1"}, "address": "x, y"}
+    assert cleared_fields(before, now) == (("lines",), ("metadata", "team"), ("phone",))
+    assert cleared_fields(None, now) == ()
