@@ -12,6 +12,7 @@ from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.errors import RecordsFailed
 from ml_connector.engine.loading import load_workspace
 from ml_connector.engine.planning.plan import plan as make_plan
+from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.testing.pipeline_cases import check_pipeline
@@ -62,11 +63,14 @@ def plan(state: CliState, name: str, full: bool) -> None:
     """Show what a run would create, update or skip, field by field. Writes nothing."""
     result = make_plan(state.runtime(), name, full=full)
     if state.json_output:
-        state.emit_json({"pipeline": result.pipeline, "counts": result.counts(),
-                         "changes": [c.as_dict() for c in result.changes]})
+        state.emit_json(result.as_dict())
         return
+    if result.definition_changed:
+        click.echo(f"the definition of {result.pipeline} changed since its records were last "
+                   f"synced: {result.writes} of {len(result.changes)} record(s) would be "
+                   f"written; `{result.command}` applies it")
     for change in result.changes:
-        if change.action in {"unchanged", "echo"}:
+        if change.action in {Action.UNCHANGED, Action.ECHO}:
             continue
         target = f" -> {change.target_id}" if change.target_id else ""
         click.echo(f"{change.action:9} {change.source_id}{target}"

@@ -6,6 +6,10 @@ predicts is what the run does. It writes nothing: no target call that changes an
 link, no cursor, no audit row. Unlinked references render as placeholders instead of being
 synced on demand. Where only a write would tell (the target is gone, or refuses the
 change), it reads the target instead.
+
+After an edit of the pipeline's definition, the next run reads every record, and so does
+the plan: it then says that the definition changed, how many records the edit changes, and
+which command applies it.
 """
 
 from __future__ import annotations
@@ -17,9 +21,10 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, ConnectorError, RecordError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.actions import Action
+from ml_connector.engine.sync.actions import WRITE_ACTIONS, Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
+from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.payloads import decode
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
@@ -46,14 +51,33 @@ class PlannedChange:
 
 @dataclass
 class Plan:
+    """A pipeline's planned changes; `definition_changed` when its definition was edited
+    since its records were last synced (the next run then reads every record)."""
+
     pipeline: str
     changes: list[PlannedChange] = field(default_factory=list)
+    definition_changed: bool = False
 
     def counts(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for change in self.changes:
             totals[change.action.value] = totals.get(change.action.value, 0) + 1
         return totals
+
+    @property
+    def writes(self) -> int:
+        """How many records the run would write to."""
+        return sum(1 for change in self.changes if change.action in WRITE_ACTIONS)
+
+    @property
+    def command(self) -> str:
+        """The command that applies the plan."""
+        return f"ml-connector pipeline run {self.pipeline}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pipeline": self.pipeline, "counts": self.counts(),
+                "definition_changed": self.definition_changed, "writes": self.writes,
+                "apply": self.command, "changes": [c.as_dict() for c in self.changes]}
 
 
 def plan(runtime: Runtime, name: str, *, full: bool = False,
@@ -64,8 +88,14 @@ def plan(runtime: Runtime, name: str, *, full: bool = False,
     """
     pipeline = runtime.pipelines.get(name)
     source = runtime.connector(pipeline.source.connection)
-    cursor = None if full else runtime.store.cursors.get(cursor_name(pipeline.name))
-    result = Plan(pipeline.name)
+    store = runtime.store
+    cursor = store.cursors.get(cursor_name(pipeline.name))
+    definitions = Definitions(store)
+    result = Plan(pipeline.name, definition_changed=(
+        cursor is not None and definitions.stored(pipeline) is not None
+        and not definitions.current(pipeline)))
+    if full or not definitions.current(pipeline):
+        cursor = None
     planner = _Planner(runtime, pipeline)
     for page in source.read_changes(pipeline.source.entity, cursor):
         for record in page.records:

@@ -22,6 +22,7 @@ from ml_connector.engine.store.audit import AuditEntry
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.context import LinkLookup
+from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.locks import KeyedLocks
 from ml_connector.engine.sync.match_index import Finder, listing_finder
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
@@ -64,6 +65,11 @@ class Runner:
     def run(self, name: str, *, full: bool = False) -> RunSummary:
         """Sync every source record changed since the stored cursor (every record when `full`).
 
+        After an edit of the pipeline's definition (its mapping, params, filter, match or
+        policies: see fingerprint.py) the run reads every record, so the edit reaches the
+        records it changes; unchanged payloads still cost no write. The definition is
+        recorded once a run finishes without being stopped.
+
         Reading from the beginning, unlinked records are matched against one listing of the
         target, when its connector offers one, rather than a search each (see match_index).
         """
@@ -73,7 +79,9 @@ class Runner:
         store = self.runtime.store
         if pipeline.source_occurred_at is not None:
             self._beginnings.of(pipeline.name)   # a run, even of nothing, begins the pipeline
-        cursor = None if full else store.cursors.get(cursor_name(pipeline.name))
+        definitions = Definitions(store)
+        reread = full or not definitions.current(pipeline)
+        cursor = None if reread else store.cursors.get(cursor_name(pipeline.name))
         finder = None
         if cursor is None:
             finder = listing_finder(pipeline, self.runtime.connector(pipeline.target.connection))
@@ -86,6 +94,7 @@ class Runner:
                     summary.add(outcome)
                 if page.cursor is not None:
                     store.cursors.put(cursor_name(pipeline.name), page.cursor)
+            definitions.synced(pipeline)
         except AuthError as exc:
             summary.stopped = str(exc)
             self._audit_failure(pipeline, None, exc)

@@ -46,6 +46,7 @@ class MemorySystem:
         self.keys: dict[str, tuple[dict[str, Any], str]] = {}
         self.lose_answer_of_next_create = 0     # apply the create, then "drop the connection"
         self.cleared: list[tuple[str, ...]] = []     # every field an update was asked to clear
+        self.cursors: list[str | None] = []          # the cursor of every read_changes
         self.unclearable: set[tuple[str, ...]] = set()  # fields this system cannot clear
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
@@ -73,7 +74,10 @@ class MemoryConnector:
         return Record(entity, record_id, copy.deepcopy(data)) if data is not None else None
 
     def read_changes(self, entity: str, cursor: str | None) -> Iterator[ChangePage]:
+        """Every record, whatever the cursor: a test sees from `system.cursors` which one
+        it was asked for."""
         self.system.calls["read"] += 1
+        self.system.cursors.append(cursor)
         rows = sorted(self.system.rows[entity].items(), key=lambda kv: kv[0])
         records = [Record(entity, rid, copy.deepcopy(data)) for rid, data in rows]
         gone = sorted(self.system.deleted[entity])

@@ -131,3 +131,17 @@ def test_set_secret_reads_stdin_and_stores_it_encrypted(project, tmp_path, monke
     assert (tmp_path / ".ml-connector" / "state.db").stat().st_size > 0
     raw = b"".join(p.read_bytes() for p in (tmp_path / ".ml-connector").rglob("*") if p.is_file())
     assert b"tok_very_secret_value" not in raw
+
+
+def test_plan_after_a_mapping_edit_says_so_and_names_the_command(project, tmp_path) -> None:
+    registry, alpha, _ = project
+    alpha.put("contact", "c1", {"name": "Ann"})
+    alpha.put("contact", "c2", {"name": "BOB"})
+    invoke(registry, "pipeline", "run", "contacts-to-people")
+    people = tmp_path / "pipelines" / "people.yaml"
+    people.write_text(people.read_text().replace("{{ record.name }}", "{{ record.name | upper }}"))
+    result = invoke(registry, "pipeline", "plan", "contacts-to-people")
+    assert result.output.splitlines()[0] == (
+        "the definition of contacts-to-people changed since its records were last synced: "
+        "1 of 2 record(s) would be written; `ml-connector pipeline run contacts-to-people` "
+        "applies it")
