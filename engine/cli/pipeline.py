@@ -15,6 +15,7 @@ from ml_connector.engine.planning.plan import plan as make_plan
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.runner import Runner
+from ml_connector.engine.sync.values import readable
 from ml_connector.engine.testing.pipeline_cases import check_pipeline
 
 
@@ -76,7 +77,11 @@ def plan(state: CliState, name: str, full: bool) -> None:
         click.echo(f"{change.action:9} {change.source_id}{target}"
                    + (f"  ({change.error})" if change.error else ""))
         for field in change.changes:
-            click.echo(f"    {field.field}: {field.before!r} -> {field.after!r}")
+            if change.action in {Action.CREATE, Action.RECREATE}:
+                click.echo(f"    {field.field}: {readable(field.after)}")
+            else:
+                click.echo(f"    {field.field}: {readable(field.before)} -> "
+                           f"{readable(field.after)}")
     counts = ", ".join(f"{n} {a}" for a, n in sorted(result.counts().items())) or "nothing"
     click.echo(f"plan for {result.pipeline}: {counts}")
 

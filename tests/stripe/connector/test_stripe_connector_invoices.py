@@ -272,3 +272,12 @@ def test_cleared_description_and_metadata_key_leave_a_finalized_invoice(
         clear=[("description",), ("metadata", "qbo_doc_number"), ("paid_out_of_band",)])
     assert cleared.data["description"] is None
     assert cleared.data["metadata"] == {"qbo_invoice_id": "130"}
+
+
+def test_an_invoice_is_shown_with_its_lines_as_the_mapping_writes_them(
+        stripe_connector: Any) -> None:
+    record, _ = _finalized(stripe_connector, [1000, 250])
+    view = stripe_connector.reconcile_view("invoice", stripe_connector.get("invoice", record.id))
+    assert [(line["description"], line["amount"]) for line in view["lines"]] == [
+        ("line 0", 1000), ("line 1", 250)]
+    assert "paid_out_of_band" not in view and view["total"] == 1250

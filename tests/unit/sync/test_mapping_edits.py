@@ -8,6 +8,7 @@ from conftest import World, with_pipelines
 
 from ml_connector.engine.errors import AuthError
 from ml_connector.engine.planning.plan import plan
+from ml_connector.engine.sync.reconcile import reconcile
 
 PEOPLE = "contacts-to-people"
 DEPT_KEY = PEOPLE_YAML.replace('    contact_id: "{{ source.id }}"\n',
@@ -103,3 +104,15 @@ def test_an_optional_field_whose_source_went_empty_is_cleared(world: World) -> N
     with_pipelines(world, people=DEPT_KEY).runner().run(PEOPLE)
     assert person(world, "c2")["metadata"] == {"contact_id": "c2"}
     assert world.beta.cleared == [("metadata", "dept")]
+
+
+def test_a_field_the_target_cannot_clear_is_reported_by_reconcile(world: World) -> None:
+    synced(world)
+    world.beta.unclearable.add(("email",))
+    edited = with_pipelines(world, people=NO_EMAIL)
+    edited.runner().run(PEOPLE)
+    assert person(world, "c1")["email"] == "ann@x.example"
+    details = {m.source_id: m.detail for r in reconcile(edited.runtime) for m in r.mismatches}
+    assert details == {
+        "c1": 'email: target has "ann@x.example", which the mapping no longer sets',
+        "c2": 'email: target has "bob@x.example", which the mapping no longer sets'}
