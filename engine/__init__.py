@@ -26,6 +26,7 @@ from ml_connector.engine.plugins.protocol import (
     EmulatorSetup,
     EntitySpec,
     MatchListing,
+    UpdateCheck,
     WebhookRejected,
 )
 from ml_connector.engine.plugins.webhook_checks import require_json_body
@@ -59,6 +60,7 @@ __all__ = [
     "Record",
     "RetryPolicy",
     "RetryableError",
+    "UpdateCheck",
     "Value",
     "WebhookEvent",
     "WebhookRejected",

@@ -6,6 +6,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+# One field of a payload or record: its key path through nested objects, for example
+# ("metadata", "order_id"). A tuple, not a dotted string, because keys may hold dots.
+FieldPath = tuple[str, ...]
+
 
 @dataclass(frozen=True)
 class Record:

@@ -135,7 +135,14 @@ class QuickBooksConnector:
                                 request_id=request_id_for(idempotency_key))
         return self._record(spec, result.body[spec.name], result)
 
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               clear: Sequence[tuple[str, ...]] = ()) -> Record:
+        """A sparse update: the payload's fields change, every other field stays.
+
+        `clear` is left alone: QuickBooks documents no empty value that unsets a field in
+        a sparse update, and a full update would wipe every field the mapping does not
+        write. The engine sees the fields kept, and `reconcile` reports them.
+        """
         spec = self._entity(entity)
         changes = {k: v for k, v in payload.items() if k not in WRITE_ONLY_KEYS}
 

@@ -23,6 +23,7 @@ from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITABLE = ("customer", "invoice")
+STEPS = ("finalize", "paid_out_of_band")   # invoice payload keys that ask for a step
 
 
 class StripeConnector:
@@ -55,11 +56,31 @@ class StripeConnector:
             return customers.create(self.api, payload, idempotency_key)
         return Invoices(self.api).create(payload, idempotency_key)
 
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               clear: Sequence[tuple[str, ...]] = ()) -> Record:
         self._writable(entity)
         if entity == "customer":
-            return customers.update(self.api, record_id, payload)
-        return Invoices(self.api).update(record_id, payload)
+            return customers.update(self.api, record_id, payload, clear)
+        return Invoices(self.api).update(record_id, payload, clear)
+
+    def refuses_update(self, entity: str, current: Record,
+                       payload: Mapping[str, Any]) -> str | None:
+        """Why an update would be refused: a finalized invoice's amounts cannot change."""
+        if entity != "invoice":
+            return None
+        return Invoices(self.api).refusal(current.data, payload)
+
+    def reconcile_view(self, entity: str, record: Record) -> Mapping[str, Any]:
+        """An invoice as a pipeline writes it: its lines as a list, without control flags.
+
+        `finalize` and `paid_out_of_band` ask for steps, they are not fields to compare:
+        a person may finalize a draft, and an invoice paid through Stripe was not paid
+        out of band though the source shows it paid.
+        """
+        if entity != "invoice":
+            return record.data
+        shown = {k: v for k, v in record.data.items() if k not in STEPS}
+        return {**shown, "lines": Invoices(self.api).lines.of(dict(record.data))}
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self._writable(entity)

@@ -2,10 +2,16 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ml_connector.connectors.stripe.api import StripeApi
+from ml_connector.connectors.stripe.clearing import (
+    CUSTOMER_OBJECTS,
+    CUSTOMER_TEXT,
+    FieldPath,
+    with_cleared,
+)
 from ml_connector.engine.errors import NotFoundError
 from ml_connector.engine.records import Record
 
@@ -20,8 +26,11 @@ def create(api: StripeApi, payload: Mapping[str, Any], key: str) -> Record:
     return _record(reply.body, reply.request_ids)
 
 
-def update(api: StripeApi, customer_id: str, payload: Mapping[str, Any]) -> Record:
-    reply = api.post(f"/v1/customers/{customer_id}", payload)
+def update(api: StripeApi, customer_id: str, payload: Mapping[str, Any],
+           clear: Sequence[FieldPath] = ()) -> Record:
+    """Send the payload, with the fields it no longer sets unset (see `clearing`)."""
+    params = with_cleared(payload, clear, text=CUSTOMER_TEXT, objects=CUSTOMER_OBJECTS)
+    reply = api.post(f"/v1/customers/{customer_id}", params)
     return _record(reply.body, reply.request_ids)
 
 

@@ -21,10 +21,11 @@ from __future__ import annotations
 
 import contextlib
 import hashlib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
+from ml_connector.connectors.stripe.clearing import INVOICE_TEXT, FieldPath, clears_held
 from ml_connector.connectors.stripe.invoice_lines import DraftLines, line_view
 from ml_connector.engine.errors import (
     ImmutableTargetError,
@@ -185,36 +186,52 @@ class Invoices:
 
     # -- update ------------------------------------------------------------------------------
 
-    def update(self, invoice_id: str, payload: Mapping[str, Any]) -> Record:
+    def update(self, invoice_id: str, payload: Mapping[str, Any],
+               clear: Sequence[FieldPath] = ()) -> Record:
+        """Bring the invoice to `payload`; what Stripe refuses raises ImmutableTargetError.
+
+        A field of `clear` the invoice still holds is unset (`description=`,
+        `metadata[key]=`), along with the payload's other changes.
+        """
         params, lines = split(payload, invoice_id)
         invoice = self._get(invoice_id)
+        refused = self._refusal(invoice, params, lines, payload)
+        if refused is not None:
+            raise ImmutableTargetError(refused)
+        wipe = clears_held(invoice, clear, text=INVOICE_TEXT)
         digest = derived_key(invoice_id, repr(sorted(params.items(), key=str)), repr(lines))
         if invoice["status"] == "draft":
-            invoice = self._update_draft(invoice, params, lines, payload, digest)
+            invoice = self._update_draft(invoice, params, lines, payload, digest, wipe)
         else:
-            self._refuse_amount_change(invoice, params, lines, payload)
-            changes = _changed(invoice, params, ALWAYS_EDITABLE)
+            changes = _merged(_changed(invoice, params, ALWAYS_EDITABLE), wipe)
             if changes:
                 invoice = self._keep(self.api.post(f"/v1/invoices/{invoice_id}", changes))
         return self._done(self._settle(invoice, payload, derived_key(invoice_id, "oob")))
 
+    def refusal(self, invoice: dict[str, Any], payload: Mapping[str, Any]) -> str | None:
+        """Why `update` would refuse `payload` for `invoice` (as read now), or None."""
+        params, lines = split(payload, invoice["id"])
+        return self._refusal(invoice, params, lines, payload)
+
     def _update_draft(self, invoice: dict[str, Any], params: dict[str, Any],
                       lines: list[dict[str, Any]], payload: Mapping[str, Any],
-                      digest: str) -> dict[str, Any]:
-        fixed = [k for k in ("customer", "currency") if k in params
-                 and params[k] != invoice[k]]
-        if fixed:
-            raise ImmutableTargetError(f"the {', '.join(fixed)} of Stripe invoice "
-                                       f"{invoice['id']} cannot change")
-        changes = _changed(invoice, params, DRAFT_ONLY + ALWAYS_EDITABLE)
+                      digest: str, wipe: Mapping[str, Any]) -> dict[str, Any]:
+        changes = _merged(_changed(invoice, params, DRAFT_ONLY + ALWAYS_EDITABLE), wipe)
         if changes:
             self._keep(self.api.post(f"/v1/invoices/{invoice['id']}", changes))
         if not self.lines.matches(invoice, lines):
             self.lines.repair(invoice, lines)
         return self._checked(invoice["id"], lines, payload, f"{digest}:finalize")
 
-    def _refuse_amount_change(self, invoice: dict[str, Any], params: dict[str, Any],
-                              lines: list[dict[str, Any]], payload: Mapping[str, Any]) -> None:
+    def _refusal(self, invoice: dict[str, Any], params: dict[str, Any],
+                 lines: list[dict[str, Any]], payload: Mapping[str, Any]) -> str | None:
+        """A draft cannot change customer or currency; a finalized invoice, its amounts."""
+        if invoice["status"] == "draft":
+            fixed = [k for k in ("customer", "currency") if k in params
+                     and params[k] != invoice[k]]
+            if fixed:
+                return f"the {', '.join(fixed)} of Stripe invoice {invoice['id']} cannot change"
+            return None
         reasons = [f"{k} {invoice.get(k)!r} -> {params[k]!r}" for k in FIXED_WHEN_FINALIZED
                    if k in params and k in invoice and params[k] != invoice[k]]
         if "lines" in payload and line_view(self.lines.of(invoice)) != line_view(lines):
@@ -222,9 +239,9 @@ class Invoices:
         expected = payload.get("total")
         if expected is not None and int(expected) != invoice["total"]:
             reasons.append(f"total {invoice['total']} -> {int(expected)}")
-        if reasons:
-            raise ImmutableTargetError(
-                f"Stripe invoice {invoice['id']} is {invoice['status']}; a finalized "
+        if not reasons:
+            return None
+        return (f"Stripe invoice {invoice['id']} is {invoice['status']}; a finalized "
                 f"invoice's amounts cannot change ({'; '.join(reasons)})")
 
     # -- remove ------------------------------------------------------------------------------
@@ -248,6 +265,16 @@ class Invoices:
             raise PermanentError(f"Stripe invoice {invoice_id} is paid and cannot be voided; "
                                  "refund the payment or issue a credit note")
         return self._done(invoice)
+
+
+def _merged(changes: dict[str, Any], wipe: Mapping[str, Any]) -> dict[str, Any]:
+    """The changes plus the empty values that unset what the mapping no longer writes."""
+    for key, value in wipe.items():
+        if isinstance(value, Mapping) and isinstance(changes.get(key), Mapping):
+            changes[key] = {**changes[key], **value}
+        else:
+            changes[key] = value
+    return changes
 
 
 def _changed(invoice: Mapping[str, Any], params: Mapping[str, Any],

@@ -17,12 +17,15 @@ from ml_connector.engine.cli.summaries import (
     run_summary_line,
     skip_lines,
 )
+from ml_connector.engine.cli.tables import labelled
 from ml_connector.engine.errors import RecordsFailed
 from ml_connector.engine.loading import load_workspace, pipeline_files
-from ml_connector.engine.planning.plan import PlannedChange
+from ml_connector.engine.planning.plan import Plan, PlannedChange
 from ml_connector.engine.planning.plan import plan as make_plan
+from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
+from ml_connector.engine.sync.values import readable
 from ml_connector.engine.testing.pipeline_cases import check_pipeline
 
 
@@ -98,34 +101,45 @@ def plan(state: CliState, name: str, full: bool) -> None:
         result = make_plan(runtime, chosen, full=full,
                            on_record=lambda: progress.advance(chosen))
     changes = list({c.source_id: c for c in result.changes}.values())  # a record read twice
-    counts = dict(sorted(Counter(c.action for c in changes).items()))
+    counts = dict(sorted(Counter(c.action.value for c in changes).items()))
     if state.json_output:
-        state.emit_json({"pipeline": result.pipeline, "counts": counts,
+        state.emit_json({**result.as_dict(), "counts": counts,
                          "changes": [c.as_dict() for c in changes]})
     else:
-        _print_plan(result.pipeline, changes, counts, state.console.width)
-    if counts.get("fail"):
-        raise RecordsFailed(f"{counts['fail']} record(s) would fail; "
+        _print_plan(result, changes, counts, state.console.width)
+    if counts.get(Action.FAIL.value):
+        raise RecordsFailed(f"{counts[Action.FAIL.value]} record(s) would fail; "
                             "fix them (or the mapping) before running")
 
 
-def _print_plan(name: str, changes: list[PlannedChange], counts: dict[str, int],
+def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, int],
                 width: int) -> None:
+    if result.definition_changed:
+        for line in labelled("", f"the definition of {result.pipeline} changed since its "
+                             f"records were last synced: {result.writes} of {len(changes)} "
+                             f"record(s) would be written; `{result.command}` applies it",
+                             width):
+            click.echo(line)
     for change in changes:
-        if change.action in {"unchanged", "echo", "skip", "fail"}:
+        if change.action in {Action.UNCHANGED, Action.ECHO, Action.SKIP, Action.FAIL}:
             continue
         target = f" -> {change.target_id}" if change.target_id else ""
         click.echo(f"{change.action:9} {change.source_id}{target}")
         for field in change.changes:
-            click.echo(f"    {field.field}: {field.before!r} -> {field.after!r}")
-    for action, more in (("skip", "and {n} more skipped"), ("fail", "and {n} more would fail")):
+            if change.action in {Action.CREATE, Action.RECREATE}:
+                click.echo(f"    {field.field}: {readable(field.after)}")
+            else:
+                click.echo(f"    {field.field}: {readable(field.before)} -> "
+                           f"{readable(field.after)}")
+    for action, more in ((Action.SKIP, "and {n} more skipped"),
+                         (Action.FAIL, "and {n} more would fail")):
         lines = [f"{action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
                  for c in changes if c.action == action]
         for line in listed_once(lines, more):
             click.echo(line)
     summary = ", ".join(f"{n:,} {a}" for a, n in counts.items()) or "nothing"
-    click.echo(f"plan for {name}: {summary}")
-    reasons = Counter(c.reason for c in changes if c.action == "skip" and c.reason)
+    click.echo(f"plan for {result.pipeline}: {summary}")
+    reasons = Counter(c.reason for c in changes if c.action == Action.SKIP and c.reason)
     for line in skip_lines(reasons, width):
         click.echo(line)
 

@@ -1,33 +1,35 @@
 """A dry run: what a pipeline run would create, update or leave alone, field by field.
 
-It reads the source and the target and the link table exactly as a run would, renders every
-payload, and writes nothing: no target call that changes anything, no link, no cursor, no
-audit row. Unlinked references render as placeholders instead of being synced on demand.
+It reads the source and the target and the link table exactly as a run would, and asks the
+run's own decision (engine/sync/decision.py) what to do with each record, so what it
+predicts is what the run does. It writes nothing: no target call that changes anything, no
+link, no cursor, no audit row. Unlinked references render as placeholders instead of being
+synced on demand. Where only a write would tell (the target is gone, or refuses the
+change), it reads the target instead.
+
+After an edit of the pipeline's definition, the next run reads every record, and so does
+the plan: it then says that the definition changed, how many records the edit changes, and
+which command applies it.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
 from ml_connector.engine.errors import AuthError, ConnectorError, RecordError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
-from ml_connector.engine.sync.matching import find_existing
-from ml_connector.engine.sync.payloads import payload_hash
-from ml_connector.engine.sync.record_sync import REMOVED, VOIDED, deleted_reason
+from ml_connector.engine.sync.actions import WRITE_ACTIONS, Action
+from ml_connector.engine.sync.adoption import PipelineBeginnings
+from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
+from ml_connector.engine.sync.fingerprint import Definitions
+from ml_connector.engine.sync.payloads import decode
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
-
-
-@dataclass(frozen=True)
-class FieldChange:
-    field: str
-    before: Any
-    after: Any
+from ml_connector.engine.sync.views import FieldChange, cleared_changes, diff, refusal, shown
 
 
 @dataclass(frozen=True)
@@ -35,14 +37,15 @@ class PlannedChange:
     """What a run would do with one source record."""
 
     source_id: str
-    action: str  # create | update | adopt | unchanged | remove | skip | echo | fail
+    action: Action
     target_id: str | None = None
     changes: tuple[FieldChange, ...] = ()
     error: str | None = None
     reason: str | None = None  # why a skip writes nothing: "filter: record.Active"
 
     def as_dict(self) -> dict[str, Any]:
-        return {"source_id": self.source_id, "action": self.action, "target_id": self.target_id,
+        return {"source_id": self.source_id, "action": self.action.value,
+                "target_id": self.target_id,
                 "changes": [{"field": c.field, "before": c.before, "after": c.after}
                             for c in self.changes], "error": self.error,
                 "reason": self.reason}
@@ -50,27 +53,52 @@ class PlannedChange:
 
 @dataclass
 class Plan:
+    """A pipeline's planned changes; `definition_changed` when its definition was edited
+    since its records were last synced (the next run then reads every record)."""
+
     pipeline: str
     changes: list[PlannedChange] = field(default_factory=list)
+    definition_changed: bool = False
 
     def counts(self) -> dict[str, int]:
         totals: dict[str, int] = {}
         for change in self.changes:
-            totals[change.action] = totals.get(change.action, 0) + 1
+            totals[change.action.value] = totals.get(change.action.value, 0) + 1
         return totals
+
+    @property
+    def writes(self) -> int:
+        """How many records the run would write to."""
+        return sum(1 for change in self.changes if change.action in WRITE_ACTIONS)
+
+    @property
+    def command(self) -> str:
+        """The command that applies the plan."""
+        return f"ml-connector pipeline run {self.pipeline}"
+
+    def as_dict(self) -> dict[str, Any]:
+        return {"pipeline": self.pipeline, "counts": self.counts(),
+                "definition_changed": self.definition_changed, "writes": self.writes,
+                "apply": self.command, "changes": [c.as_dict() for c in self.changes]}
 
 
 def plan(runtime: Runtime, name: str, *, full: bool = False,
          on_record: Callable[[], None] | None = None) -> Plan:
     """Plan one pipeline over the records a run would read (all of them when `full`).
 
-    `on_record` is called once per source record planned, for a progress display.
+    `on_record` is called once per source record examined (for progress displays).
     """
     pipeline = runtime.pipelines.get(name)
     source = runtime.connector(pipeline.source.connection)
-    cursor = None if full else runtime.store.cursors.get(cursor_name(pipeline.name))
+    store = runtime.store
+    cursor = store.cursors.get(cursor_name(pipeline.name))
+    definitions = Definitions(store)
+    result = Plan(pipeline.name, definition_changed=(
+        cursor is not None and definitions.stored(pipeline) is not None
+        and not definitions.current(pipeline)))
+    if full or not definitions.current(pipeline):
+        cursor = None
     planner = _Planner(runtime, pipeline)
-    result = Plan(pipeline.name)
     for page in source.read_changes(pipeline.source.entity, cursor):
         for record in page.records:
             result.changes.append(planner.plan(record))
@@ -81,10 +109,10 @@ def plan(runtime: Runtime, name: str, *, full: bool = False,
 
 class _Planner:
     def __init__(self, runtime: Runtime, pipeline: Pipeline):
-        self.runtime, self.pipeline = runtime, pipeline
-        self.renderer = preview_renderer(runtime, pipeline)
-        self.beginnings = PipelineBeginnings(runtime.store, read_only=True)
+        self.pipeline = pipeline
         self.target = runtime.connector(pipeline.target.connection)
+        self.decider = Decider(pipeline, preview_renderer(runtime, pipeline), self.target,
+                               runtime.store, PipelineBeginnings(runtime.store, read_only=True))
 
     def plan(self, record: Record) -> PlannedChange:
         try:
@@ -92,60 +120,42 @@ class _Planner:
         except AuthError:
             raise
         except (RecordError, ConnectorError) as exc:
-            return PlannedChange(record.id, "fail", error=str(exc))
+            return PlannedChange(record.id, Action.FAIL, error=str(exc))
 
     def _plan(self, record: Record) -> PlannedChange:
-        p, store = self.pipeline, self.runtime.store
-        src = p.source
-        if store.links.by_target(src.connection, src.entity, record.id) is not None:
-            return PlannedChange(record.id, "echo")
-        link = store.links.get(p.name, record.id)
-        if self.renderer.counts_as_deleted(record, self.renderer.context(record)):
-            policy = p.policies.on_source_delete
-            if link is not None and link.payload_hash != REMOVED and policy != "ignore":
-                return PlannedChange(record.id, "remove", link.target_id)
-            return PlannedChange(record.id, "skip", link.target_id if link else None,
-                                 reason=deleted_reason(link is None, policy.value))
-        if not self.renderer.passes_filter(record, self.renderer.context(record)):
-            return PlannedChange(record.id, "skip", link.target_id if link else None,
-                                 reason=self.renderer.filter_reason)
-        payload = self.renderer.payload(record)
-        if link is None or link.payload_hash == VOIDED:
-            existing = None
-            if link is None and may_have_foreign_target(p, record, self.renderer,
-                                                        self.renderer.context(record),
-                                                        self.beginnings):
-                existing = find_existing(p, record, self.renderer, self.target, store)
-            if existing is not None:
-                return PlannedChange(record.id, "adopt", existing.id,
-                                     tuple(diff(payload, existing.data)))
-            return PlannedChange(record.id, "create", None, tuple(diff(payload, {})))
-        if link.payload_hash == payload_hash(payload):
-            return PlannedChange(record.id, "unchanged", link.target_id)
-        current = self.target.get(p.target.entity, link.target_id)
-        return PlannedChange(record.id, "update", link.target_id,
-                             tuple(diff(payload, current.data if current else {})))
+        d = self.decider.decide(record)
+        if d.action is Action.UPDATE and d.interrupted is None:
+            return self._update(record, d)
+        if d.action in (Action.CREATE, Action.RECREATE, Action.UPDATE, Action.ADOPT_UPDATE):
+            return PlannedChange(record.id, d.action, d.target_id,
+                                 tuple(diff(payload_of(d), self._before(d))))
+        return PlannedChange(record.id, d.action, d.target_id, reason=d.reason)
 
+    def _before(self, d: Decision) -> Any:
+        """What the target holds before the write: nothing for a create."""
+        if d.existing is not None:
+            return shown(self.target, self.pipeline.target.entity, d.existing)
+        if d.interrupted is not None:   # re-sent as it was first sent, then updated
+            return decode(d.interrupted.payload)
+        return {}
 
-def diff(payload: Any, current: Any, prefix: str = "") -> Iterator[FieldChange]:
-    """Leaf-level differences between the payload and the target's current values.
-
-    Only fields the payload sets are compared: the target's other fields are not ours.
-    """
-    if isinstance(payload, Mapping):
-        current_map = current if isinstance(current, Mapping) else {}
-        for key, value in payload.items():
-            yield from diff(value, current_map.get(key), f"{prefix}.{key}" if prefix else key)
-    elif isinstance(payload, list):
-        current_list = current if isinstance(current, list) else []
-        for index, value in enumerate(payload):
-            before = current_list[index] if index < len(current_list) else None
-            yield from diff(value, before, f"{prefix}[{index}]")
-    elif not _same(payload, current):
-        yield FieldChange(prefix, current, payload)
-
-
-def _same(a: Any, b: Any) -> bool:
-    if a == b:
-        return True
-    return a is not None and b is not None and str(a) == str(b)
+    def _update(self, record: Record, d: Decision) -> PlannedChange:
+        """An update, unless the target is gone (recreate) or refuses it (the policy)."""
+        entity, link, payload = self.pipeline.target.entity, d.link, payload_of(d)
+        assert link is not None
+        current = self.target.get(entity, link.target_id)
+        if current is None or current.deleted:
+            return PlannedChange(record.id, Action.RECREATE, link.target_id,
+                                 tuple(diff(payload, {})))
+        view = shown(self.target, entity, current)
+        changes = (*diff(payload, view), *cleared_changes(d.clear, view))
+        refused = refusal(self.target, entity, current, payload)
+        if refused is None:
+            return PlannedChange(record.id, Action.UPDATE, link.target_id, changes)
+        action = when_refused(self.pipeline)
+        if action is Action.RECREATE:
+            return PlannedChange(record.id, action, link.target_id, tuple(diff(payload, {})))
+        error = (f"the target {link.target_id} cannot take this change: {refused}; the "
+                 "pipeline's on_immutable_change policy is 'flag'"
+                 if action is Action.FLAG else None)
+        return PlannedChange(record.id, action, link.target_id, changes, error)

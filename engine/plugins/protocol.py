@@ -8,9 +8,10 @@ to the engine.
 
 Some capabilities are optional: the engine looks for them with getattr and does without when
 they are absent, so a plugin offers them only when its system can: `health()` (see
-`HealthProbe`), `reconcile_view(...)`, `get_many(...)` (see `BulkReader`) on a connector,
-`webhook_settle_seconds` on a plugin (see `ConnectorPlugin`), and an emulator that stands in
-for a connection (see `EmulatorSetup`, checked with isinstance).
+`HealthProbe`), `reconcile_view(...)`, `get_many(...)` (see `BulkReader`),
+`refuses_update(...)` (see `UpdateCheck`) on a connector, `webhook_settle_seconds` on a
+plugin (see `ConnectorPlugin`), and an emulator that stands in for a connection (see
+`EmulatorSetup`, checked with isinstance).
 """
 
 from __future__ import annotations
@@ -22,7 +23,7 @@ from dataclasses import dataclass, field
 from typing import Any, Protocol, runtime_checkable
 
 from ml_connector.engine.plugins.fields import Fields
-from ml_connector.engine.records import ChangePage, Record, WebhookEvent
+from ml_connector.engine.records import ChangePage, FieldPath, Record, WebhookEvent
 
 
 @dataclass(frozen=True)
@@ -146,8 +147,16 @@ class Connector(Protocol):
         """Create one record; the same key with the same payload must never create twice."""
         ...
 
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
-        """Bring an existing record to `payload`, honouring the system's concurrency rule."""
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               clear: Sequence[FieldPath] = ()) -> Record:
+        """Bring an existing record to `payload`, honouring the system's concurrency rule.
+
+        `clear` names fields the previous payload set and this one does not (a key deleted
+        from the mapping, an optional field whose source went empty), as key paths such as
+        ("metadata", "old_key"): the record should no longer hold them. Clear those the
+        system lets you clear and leave the rest; the engine sees in the returned record
+        which fields kept a value, and `reconcile` reports them.
+        """
         ...
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
@@ -195,6 +204,26 @@ class HealthProbe(Protocol):
         and with it `problem` (what is wrong, in a sentence) and `fix` (what to run, e.g.
         "run `ml-connector connections auth NAME`"). Any other key is shown as it is, such as
         when the access token expires.
+        """
+        ...
+
+
+@runtime_checkable
+class UpdateCheck(Protocol):
+    """Optional: a connector that can tell, without writing, that an update would be refused.
+
+    `update` raises `ImmutableTargetError` when the system cannot take a change (a finalized
+    invoice's amounts, say), and the pipeline's `on_immutable_change` policy decides what
+    follows. `pipeline plan` writes nothing, so it asks this instead, with the record as
+    `get` read it, and predicts the same outcome. A connector without it is assumed to
+    accept every update.
+    """
+
+    def refuses_update(self, entity: str, current: Record,
+                       payload: Mapping[str, Any]) -> str | None:
+        """Why `update(entity, current.id, payload)` would raise ImmutableTargetError, or None.
+
+        Read only what is needed to answer; never write.
         """
         ...
 

@@ -12,7 +12,7 @@ from ml_connector.engine.store.credentials import (
 from ml_connector.engine.store.cursors import CursorRepository
 from ml_connector.engine.store.inbox import Backlog, InboxItem, InboxRepository
 from ml_connector.engine.store.intents import Intent, IntentRepository
-from ml_connector.engine.store.links import Link, LinkRepository
+from ml_connector.engine.store.links import Link, LinkRepository, LinkState
 from ml_connector.engine.store.locks import LockTimeout
 from ml_connector.engine.store.master_key import ENV_VAR as MASTER_KEY_ENV_VAR
 from ml_connector.engine.store.master_key import MasterKey
@@ -32,6 +32,7 @@ __all__ = [
     "IntentRepository",
     "Link",
     "LinkRepository",
+    "LinkState",
     "LockTimeout",
     "MasterKey",
     "PollRecord",

@@ -1,23 +1,34 @@
 """Links: which target record a pipeline made (or adopted) for each source record.
 
 The link is what makes a re-run update instead of create, and what `link()` in a mapping
-resolves. Its payload hash lets an unchanged record cost no write at all.
+resolves. Its payload hash lets an unchanged record cost no write at all; the fields of the
+payload last written tell the next update which fields the target should no longer hold.
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
+from enum import StrEnum
 from typing import Any
 
 from sqlalchemy import Connection, bindparam, delete, func, select
 
+from ml_connector.engine.records import FieldPath
 from ml_connector.engine.store import tables
 from ml_connector.engine.store.database import Database, upsert
 from ml_connector.engine.store.types import utcnow
 
 STREAM_BATCH = 500
+
+
+class LinkState(StrEnum):
+    """Where the linked target stands, as far as this pipeline is concerned."""
+
+    SYNCED = "synced"    # it carries the payload whose hash is stored (None: not known yet)
+    VOIDED = "voided"    # voided on purpose; a recreate is owed (it may have been cut off)
+    REMOVED = "removed"  # removed because its source record was deleted (on_source_delete)
 
 
 @dataclass(frozen=True)
@@ -26,7 +37,9 @@ class Link:
 
     `generation` counts how often the target was voided and recreated (it feeds the
     idempotency key, so a recreate is a new create and not a replay of the old one);
-    `updated_at` is set by the store on every `put`.
+    `updated_at` is set by the store on every `put`. `payload_fields` are the fields the
+    last written payload set (None when not known, as for a target adopted and not written
+    since): a field among them that the next payload leaves out is cleared in the target.
     """
 
     pipeline: str
@@ -38,6 +51,8 @@ class Link:
     generation: int = 0
     target_version: str | None = None
     updated_at: datetime | None = None
+    state: LinkState = LinkState.SYNCED
+    payload_fields: tuple[FieldPath, ...] | None = None
 
 
 def _from_row(row: Any) -> Link:
@@ -46,7 +61,12 @@ def _from_row(row: Any) -> Link:
         target_connection=row.target_connection, target_entity=row.target_entity,
         target_id=row.target_id, payload_hash=row.payload_hash, generation=row.generation,
         target_version=row.target_version, updated_at=row.updated_at,
+        state=LinkState(row.state), payload_fields=_fields_from(row.payload_fields),
     )
+
+
+def _fields_from(stored: Sequence[Sequence[str]] | None) -> tuple[FieldPath, ...] | None:
+    return None if stored is None else tuple(tuple(path) for path in stored)
 
 
 def upsert_link(connection: Connection, link: Link) -> None:
@@ -56,7 +76,9 @@ def upsert_link(connection: Connection, link: Link) -> None:
         "target_connection": link.target_connection, "target_entity": link.target_entity,
         "target_id": link.target_id, "payload_hash": link.payload_hash,
         "generation": link.generation, "target_version": link.target_version,
-        "updated_at": utcnow(),
+        "updated_at": utcnow(), "state": link.state.value,
+        "payload_fields": (None if link.payload_fields is None
+                           else [list(path) for path in link.payload_fields]),
     }, keys=("pipeline", "source_id"))
 
 

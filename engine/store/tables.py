@@ -46,6 +46,8 @@ links = Table(
     Column("generation", Integer, nullable=False, server_default="0"),
     Column("target_version", String(REF)),
     Column("updated_at", UtcDateTime, nullable=False),
+    Column("state", String(16), nullable=False, server_default="synced"),
+    Column("payload_fields", JsonText),
     Index(None, "target_connection", "target_entity", "target_id"),
 )
 

@@ -7,8 +7,8 @@ from collections import Counter
 from dataclasses import dataclass, field
 from typing import Any
 
-# Actions that wrote to the target system.
-WRITE_ACTIONS = frozenset({"create", "update", "adopt+update", "remove", "recreate"})
+from ml_connector.engine.sync.actions import FAILED_ACTIONS, Action
+
 ECHO_REASON = "echo: written by this project"
 
 
@@ -18,9 +18,7 @@ class Outcome:
 
     pipeline: str
     source_id: str
-    # create | update | unchanged | adopt | adopt+update | remove | recreate | skip | echo |
-    # flag | fail
-    action: str
+    action: Action
     target_id: str | None = None
     error: str | None = None
     retryable: bool = False
@@ -30,7 +28,7 @@ class Outcome:
 
     @property
     def failed(self) -> bool:
-        return self.action in {"fail", "flag"}
+        return self.action in FAILED_ACTIONS
 
 
 @dataclass
@@ -43,7 +41,7 @@ class RunSummary:
 
     pipeline: str
     run_id: str
-    counts: Counter[str] = field(default_factory=Counter)
+    counts: Counter[Action] = field(default_factory=Counter)
     failures: list[Outcome] = field(default_factory=list)
     skip_reasons: Counter[str] = field(default_factory=Counter)
     stopped: str | None = None  # why the run stopped early (e.g. authorisation needed)
@@ -53,7 +51,7 @@ class RunSummary:
 
     def add(self, outcome: Outcome) -> None:
         with self._lock:
-            if outcome.source_id in self._pulled and outcome.action == "unchanged":
+            if outcome.source_id in self._pulled and outcome.action is Action.UNCHANGED:
                 return   # this run already counted what was done to it
             self._count(outcome)
 
@@ -66,8 +64,8 @@ class RunSummary:
 
     def _count(self, outcome: Outcome) -> None:
         self.counts[outcome.action] += 1
-        reason = outcome.reason or (ECHO_REASON if outcome.action == "echo" else None)
-        if reason is not None and outcome.action in {"skip", "echo"}:
+        reason = outcome.reason or (ECHO_REASON if outcome.action is Action.ECHO else None)
+        if reason is not None and outcome.action in {Action.SKIP, Action.ECHO}:
             self.skip_reasons[reason] += 1
         if outcome.failed:
             self.failures[:] = [f for f in self.failures if f.source_id != outcome.source_id]
@@ -85,17 +83,17 @@ class RunSummary:
         return {
             "pipeline": self.pipeline,
             "run_id": self.run_id,
-            "created": self.counts["create"] + self.counts["recreate"],
-            "updated": self.counts["update"] + self.counts["adopt+update"],
-            "adopted": self.counts["adopt"] + self.counts["adopt+update"],
-            "unchanged": self.counts["unchanged"],
-            "removed": self.counts["remove"],
-            "skipped": self.counts["skip"] + self.counts["echo"],
+            "created": self.counts[Action.CREATE] + self.counts[Action.RECREATE],
+            "updated": self.counts[Action.UPDATE] + self.counts[Action.ADOPT_UPDATE],
+            "adopted": self.counts[Action.ADOPT_UPDATE],
+            "unchanged": self.counts[Action.UNCHANGED],
+            "removed": self.counts[Action.REMOVE],
+            "skipped": self.counts[Action.SKIP] + self.counts[Action.ECHO],
             "skip_reasons": dict(self.skip_reasons),
             "failed": self.failed,
             "stopped": self.stopped,
             "failures": [
-                {"source_id": f.source_id, "action": f.action, "error": f.error}
+                {"source_id": f.source_id, "action": f.action.value, "error": f.error}
                 for f in self.failures
             ],
         }

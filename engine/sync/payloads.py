@@ -1,4 +1,5 @@
-"""Rendered payloads: a canonical hash for change detection, and an exact JSON form for intents.
+"""Rendered payloads: a canonical hash for change detection, an exact JSON form for intents,
+and the fields a payload sets, so the next update knows which ones it no longer sets.
 
 A payload may hold `Decimal` amounts. The hash must not depend on key order or on how a
 number was spelled, and the stored intent must give back the very same values when a create
@@ -9,10 +10,12 @@ from __future__ import annotations
 
 import hashlib
 import json
-from collections.abc import Mapping
+from collections.abc import Iterable, Iterator, Mapping
 from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
+
+from ml_connector.engine.records import FieldPath
 
 _DECIMAL_TAG = "$decimal"
 
@@ -62,3 +65,50 @@ def idempotency_key(pipeline: str, source_id: str, generation: int, digest: str)
     if len(raw) <= 200:
         return raw
     return f"mlc:{hashlib.sha256(raw.encode()).hexdigest()}"
+
+
+def fields_of(payload: Mapping[str, Any]) -> tuple[FieldPath, ...]:
+    """Every field a payload sets, as key paths through its nested objects, sorted.
+
+    A list is one field (connectors send lists whole), so is an empty object; a `None`
+    value sets nothing (connectors leave it out of the request).
+    """
+    return tuple(sorted(_paths(payload, ())))
+
+
+def _paths(value: Mapping[str, Any], prefix: FieldPath) -> Iterator[FieldPath]:
+    for key, item in value.items():
+        path = (*prefix, str(key))
+        if item is None:
+            continue
+        if isinstance(item, Mapping) and item:
+            yield from _paths(item, path)
+        else:
+            yield path
+
+
+def cleared_fields(written: Iterable[FieldPath] | None,
+                   payload: Mapping[str, Any]) -> tuple[FieldPath, ...]:
+    """Fields the last written payload set that `payload` no longer sets.
+
+    Left alone, the target would keep their old values (a metadata key deleted from the
+    mapping, an optional field whose source went empty). A field whose parent `payload`
+    now sets to a plain value is not listed: writing the parent replaces it anyway. None
+    (not known what was written) clears nothing.
+    """
+    if written is None:
+        return ()
+    setting = set(fields_of(payload))
+    return tuple(path for path in sorted(set(written) - setting)
+                 if _unset_in(payload, path))
+
+
+def _unset_in(payload: Mapping[str, Any], path: FieldPath) -> bool:
+    value: Any = payload
+    for key in path:
+        if not isinstance(value, Mapping):
+            return False    # an ancestor is now a plain value: it replaces this field
+        value = value.get(key)
+        if value is None:
+            return True
+    return False

@@ -2,8 +2,9 @@
 
 For every pipeline and every source record (a full read, not a cursor), it checks that the
 record is linked, that the linked target exists, that the target carries what the mapping
-renders today (field by field), and that the first match key (the record's identity in the
-target) finds exactly one target (no duplicates). Connectors may offer
+renders today (field by field, amounts as numbers), that it no longer holds a field the
+mapping stopped writing, and that the first match key (the record's identity in the target)
+finds exactly one target (no duplicates). Connectors may offer
 `reconcile_view(entity, record) -> Mapping` to present a target record in the shape the
 mapping writes (e.g. invoice lines), and
 `reconcile_checks(pipeline_name, source, target) -> list[str]` for system-specific checks
@@ -21,9 +22,13 @@ from typing import Any
 from ml_connector.engine.errors import AuthError, MlConnectorError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.record_sync import REMOVED, VOIDED
+from ml_connector.engine.store.links import Link, LinkState
+from ml_connector.engine.sync.fingerprint import Definitions
+from ml_connector.engine.sync.payloads import cleared_fields, payload_hash
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runtime import Runtime
+from ml_connector.engine.sync.values import readable, same_value
+from ml_connector.engine.sync.views import dotted, holds, shown, value_at
 
 
 @dataclass(frozen=True)
@@ -57,21 +62,23 @@ def reconcile(runtime: Runtime, names: list[str] | None = None, *,
               on_record: Callable[[], None] | None = None) -> list[PipelineReport]:
     """One report per pipeline, in run order.
 
-    `on_record` is called once per source record examined, for a progress display.
+    `on_record` is called once per source record examined (for progress displays).
     """
     chosen = names or list(runtime.pipelines.order)
-    return [_Reconciler(runtime, runtime.pipelines.get(name)).report(on_record)
+    return [_Reconciler(runtime, runtime.pipelines.get(name), on_record).report()
             for name in chosen]
 
 
 class _Reconciler:
-    def __init__(self, runtime: Runtime, pipeline: Pipeline):
-        self.runtime, self.pipeline = runtime, pipeline
+    def __init__(self, runtime: Runtime, pipeline: Pipeline,
+                 on_record: Callable[[], None] | None = None):
+        self.runtime, self.pipeline, self.on_record = runtime, pipeline, on_record
         self.renderer = preview_renderer(runtime, pipeline)
         self.source = runtime.connector(pipeline.source.connection)
         self.target = runtime.connector(pipeline.target.connection)
+        self.definition_current = Definitions(runtime.store).current(pipeline)
 
-    def report(self, on_record: Callable[[], None] | None = None) -> PipelineReport:
+    def report(self) -> PipelineReport:
         report = PipelineReport(self.pipeline.name)
         for page in self.source.read_changes(self.pipeline.source.entity, None):
             for record in page.records:
@@ -80,8 +87,8 @@ class _Reconciler:
                 report.mismatches.extend(problems)
                 if report.checked > checked_before and not problems:
                     report.matched += 1
-                if on_record is not None:
-                    on_record()
+                if self.on_record is not None:
+                    self.on_record()
         return report
 
     def _check(self, record: Record, report: PipelineReport) -> list[Mismatch]:
@@ -104,29 +111,42 @@ class _Reconciler:
             return [self._mismatch(record, "unrenderable", str(exc),
                                    "fix the mapping or the source record, then run the pipeline")]
         link = store.links.get(p.name, record.id)
-        if link is None or link.payload_hash in (VOIDED, REMOVED):
+        if link is None or link.state is not LinkState.SYNCED:
             return [self._mismatch(record, "missing", "no linked target record",
                                    f"run `ml-connector pipeline run {p.name}`")]
         target = self.target.get(p.target.entity, link.target_id)
-        if target is None:
+        if target is None or target.deleted:
             return [self._mismatch(record, "target_missing",
                                    f"linked target {link.target_id} no longer exists",
                                    f"run `ml-connector pipeline run {p.name} --full`",
                                    link.target_id)]
-        return [*self._differences(record, payload, target), *self._duplicates(record, target),
-                *self._custom(record, target)]
+        return [*self._differences(record, payload, target, link),
+                *self._duplicates(record, target), *self._custom(record, target)]
 
-    def _differences(self, record: Record, payload: Mapping[str, Any],
-                     target: Record) -> list[Mismatch]:
-        view = getattr(self.target, "reconcile_view", None)
-        shown = view(self.pipeline.target.entity, target) if view else target.data
-        diffs = [f"{path}: target has {have!r}, mapping gives {want!r}"
-                 for path, want, have in comparable_differences(payload, shown)]
+    def _differences(self, record: Record, payload: Mapping[str, Any], target: Record,
+                     link: Link) -> list[Mismatch]:
+        view = shown(self.target, self.pipeline.target.entity, target)
+        diffs = [f"{path}: target has {readable(have)}, mapping gives {readable(want)}"
+                 for path, want, have in comparable_differences(payload, view)]
+        diffs += [f"{dotted(path)}: target has {readable(value_at(view, path))}, which the "
+                  "mapping no longer sets"
+                  for path in cleared_fields(link.payload_fields, payload) if holds(view, path)]
         if not diffs:
             return []
-        return [self._mismatch(record, "differs", "; ".join(diffs[:5]),
-                               f"run `ml-connector pipeline run {self.pipeline.name} --full` "
-                               "(or check who edited the target)", target.id)]
+        more = f" (and {len(diffs) - 5} more)" if len(diffs) > 5 else ""
+        return [self._mismatch(record, "differs", "; ".join(diffs[:5]) + more,
+                               self._fix(link, payload), target.id)]
+
+    def _fix(self, link: Link, payload: Mapping[str, Any]) -> str:
+        """What brings the target in step: a run, unless the run has nothing to write."""
+        run = f"run `ml-connector pipeline run {self.pipeline.name}`"
+        if not self.definition_current:
+            return f"{run}: the pipeline changed since its records were synced"
+        if link.payload_hash != payload_hash(payload):
+            return f"{run}: the source changed since it was synced"
+        return ("the target was changed outside ml-connector, or kept a field it could not "
+                "clear: change it back in the target (the next change of the source record "
+                "writes it again)")
 
     def _duplicates(self, record: Record, target: Record) -> list[Mismatch]:
         """The first match key is the record's identity in the target: it must find one."""
@@ -142,7 +162,8 @@ class _Reconciler:
             return []
         ids = ", ".join(sorted(r.id for r in found))
         return [self._mismatch(record, "duplicate",
-                               f"{len(found)} targets carry {key.target_field}={value!r}: {ids}",
+                               f"{len(found)} targets carry {key.target_field} = "
+                               f"{readable(value)}: {ids}",
                                f"keep {target.id}; void or delete the others", target.id)]
 
     def _custom(self, record: Record, target: Record) -> list[Mismatch]:
@@ -159,32 +180,32 @@ class _Reconciler:
 
 def comparable_differences(payload: Any, target: Any, path: str = ""
                            ) -> list[tuple[str, Any, Any]]:
-    """Leaf differences where payload and target have the same shape; other leaves are skipped.
+    """Differences between what the mapping renders and what the target shows, leaf by leaf.
 
-    A write payload and a read object rarely share every field (lists written as arrays come
-    back as pages, ids come back expanded); comparing only like with like avoids noise while
-    still catching a wrong amount, date or name.
+    Only fields the payload sets are compared (the target's other fields are not ours),
+    and a field the target does not show at all is left out: write-only parameters (a
+    create's options) have nothing to compare with. Everything else counts: a value of
+    another shape, and a value where the mapping renders none. Amounts compare as numbers.
+    Connectors present their records in the mapping's shape with `reconcile_view`.
     """
-    if isinstance(payload, Mapping) and isinstance(target, Mapping):
+    if isinstance(payload, Mapping):
+        if not isinstance(target, Mapping):
+            return [(path, payload, target)]
         found = []
         for key, value in payload.items():
             if key in target:
                 sub = f"{path}.{key}" if path else str(key)
                 found.extend(comparable_differences(value, target[key], sub))
         return found
-    if isinstance(payload, list) and isinstance(target, list):
+    if isinstance(payload, list):
+        if not isinstance(target, list):
+            return [(path, payload, target)]
         if len(payload) != len(target):
-            return [(path, f"{len(payload)} items", f"{len(target)} items")]
+            return [(path, payload, target)]
         found = []
         for index, (want, have) in enumerate(zip(payload, target, strict=True)):
             found.extend(comparable_differences(want, have, f"{path}[{index}]"))
         return found
-    if isinstance(payload, Mapping | list) or isinstance(target, Mapping | list):
-        return []
-    if payload is None or _same(payload, target):
-        return []
-    return [(path, payload, target)]
-
-
-def _same(a: Any, b: Any) -> bool:
-    return a == b or str(a) == str(b)
+    if isinstance(target, Mapping | list) or not same_value(payload, target):
+        return [(path, payload, target)]
+    return []

@@ -1,6 +1,8 @@
 """Bringing one target record in line with one source record, exactly once.
 
-The order of writes is what makes retries and crashes safe:
+What to do is decided in engine/sync/decision.py (the same decision `pipeline plan`
+reports); this module performs the writes it names. The order of writes is what makes
+retries and crashes safe:
 
 1. an intent row (record, idempotency key, the exact payload) is committed before a create;
 2. the create carries that key, so a repeat returns the first result instead of a second record;
@@ -19,189 +21,165 @@ from datetime import UTC, datetime
 from typing import Any
 
 from ml_connector.engine.errors import ImmutableTargetError, NotFoundError
-from ml_connector.engine.model.pipeline import OnImmutableChange, OnSourceDelete, Pipeline
+from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.plugins.protocol import Connector
-from ml_connector.engine.records import Record
+from ml_connector.engine.records import FieldPath, Record
 from ml_connector.engine.store import Store
 from ml_connector.engine.store.intents import Intent
-from ml_connector.engine.store.links import Link
-from ml_connector.engine.sync.adoption import PipelineBeginnings, may_have_foreign_target
+from ml_connector.engine.store.links import Link, LinkState
+from ml_connector.engine.sync.actions import Action
+from ml_connector.engine.sync.adoption import PipelineBeginnings
+from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
 from ml_connector.engine.sync.match_index import Finder
-from ml_connector.engine.sync.matching import find_existing
 from ml_connector.engine.sync.outcome import Outcome
-from ml_connector.engine.sync.payloads import decode, encode, idempotency_key, payload_hash
+from ml_connector.engine.sync.payloads import decode, encode, fields_of, idempotency_key
+from ml_connector.engine.sync.payloads import payload_hash as hash_of
 from ml_connector.engine.sync.rendering import Renderer
-
-# A link whose target was voided on purpose and must be recreated (the recreate may have
-# been interrupted); never equal to a real payload digest.
-VOIDED = "voided"
-REMOVED = "removed"
+from ml_connector.engine.sync.views import holds
 
 
 class RecordSync:
-    """The create / update / skip decision and the writes for one pipeline."""
+    """Performs the decided create / update / remove for the records of one pipeline."""
 
     def __init__(self, pipeline: Pipeline, renderer: Renderer, target: Connector, store: Store,
                  sync_dependency: Callable[[str, str], None],
                  beginnings: PipelineBeginnings, *,
                  finder: Finder | None = None):
-        self.pipeline, self.renderer, self.target, self.store = pipeline, renderer, target, store
-        self.sync_dependency = sync_dependency
-        self.finder = finder
-        self.beginnings = beginnings
+        self.pipeline, self.target, self.store = pipeline, target, store
+        self.decider = Decider(pipeline, renderer, target, store, beginnings, finder=finder,
+                               sync_dependency=sync_dependency)
 
     def sync(self, record: Record) -> Outcome:
-        p = self.pipeline
-        if self._is_echo(record):
-            return self._outcome(record, "echo")
-        link = self.store.links.get(p.name, record.id)
-        context = self.renderer.context(record)
-        if self.renderer.counts_as_deleted(record, context):
-            return self._remove(record, link or self._finish_interrupted_create(record))
-        if not self.renderer.passes_filter(record, context):
-            return replace(self._outcome(record, "skip", link.target_id if link else None),
-                           reason=self.renderer.filter_reason)
-        payload = self.renderer.payload(record, self.sync_dependency)
-        digest = payload_hash(payload)
-        if link is not None and link.payload_hash == VOIDED:
-            return self._create(record, payload, digest, link.generation + 1, "recreate")
-        if link is not None:
-            if link.payload_hash == digest:
-                return self._outcome(record, "unchanged", link.target_id)
-            return self._update(record, link, payload, digest)
-        pending = self.store.intents.pending(p.name, record.id)
-        if pending is not None:
-            return self._resume(record, pending, payload, digest)
-        existing = None
-        if may_have_foreign_target(p, record, self.renderer, context, self.beginnings):
-            existing = find_existing(p, record, self.renderer, self.target, self.store,
-                                     self.finder)
-        if existing is not None:
-            return self._adopt(record, existing, payload, digest)
-        return self._create(record, payload, digest, 0, "create")
+        decision = self.decider.decide(record)
+        if decision.interrupted is not None:
+            return self._resume(record, decision, decision.interrupted)
+        return self._perform(record, decision)
+
+    def _perform(self, record: Record, d: Decision) -> Outcome:
+        if d.action is Action.CREATE:
+            return self._create(record, payload_of(d), 0, Action.CREATE)
+        if d.action is Action.RECREATE:
+            return self._recreate(record, _linked(d), payload_of(d))
+        if d.action is Action.UPDATE:
+            return self._update(record, _linked(d), payload_of(d), d.clear)
+        if d.action is Action.ADOPT_UPDATE:
+            return self._adopt(record, d)
+        if d.action is Action.REMOVE:
+            return self._remove(record, _linked(d))
+        return replace(self._outcome(record, d.action, d.target_id), reason=d.reason)
 
     # -- writes -------------------------------------------------------------------------------
 
-    def _create(self, record: Record, payload: Mapping[str, Any], digest: str, generation: int,
-                action: str) -> Outcome:
+    def _create(self, record: Record, payload: Mapping[str, Any], generation: int,
+                action: Action) -> Outcome:
+        digest = hash_of(payload)
         key = idempotency_key(self.pipeline.name, record.id, generation, digest)
         intent = self.store.intents.begin(self.pipeline.name, record.id, key, encode(payload))
         outcome = self._complete(record, intent, generation, action)
-        if payload_hash(decode(intent.payload)) != digest:  # an older pending intent was re-sent
-            return self._update(record, self.store.links.get(self.pipeline.name, record.id),
-                                payload, digest)
+        if hash_of(decode(intent.payload)) != digest:  # an older pending intent was re-sent
+            return self._update(record, self._link_of(record), payload)
         return outcome
 
-    def _complete(self, record: Record, intent: Intent, generation: int, action: str) -> Outcome:
+    def _recreate(self, record: Record, link: Link, payload: Mapping[str, Any]) -> Outcome:
+        return self._create(record, payload, link.generation + 1, Action.RECREATE)
+
+    def _complete(self, record: Record, intent: Intent, generation: int,
+                  action: Action) -> Outcome:
         sent = decode(intent.payload)
         created = self.target.create(self.pipeline.target.entity, sent,
                                      idempotency_key=intent.idempotency_key)
-        self.store.intents.complete(intent, self._link(record, created, payload_hash(sent),
-                                                       generation))
+        self.store.intents.complete(intent, self._link(record, created, sent, generation))
         return self._outcome(record, action, created.id, created.request_ids)
 
-    def _resume(self, record: Record, intent: Intent, payload: Mapping[str, Any],
-                digest: str) -> Outcome:
-        """Finish a create that was interrupted: adopt what it made, or re-send it unchanged."""
-        existing = find_existing(self.pipeline, record, self.renderer, self.target, self.store,
-                                 self.finder)
-        if existing is None:
-            self._complete(record, intent, 0, "create")
+    def _resume(self, record: Record, d: Decision, intent: Intent) -> Outcome:
+        """Finish a create that was cut off (adopt what it made, or re-send it unchanged),
+        then carry on with what was decided: the update, or the removal of a deleted record."""
+        if d.existing is None:
+            self._complete(record, intent, 0, Action.CREATE)
         else:
-            self.store.intents.complete(intent, self._link(record, existing, None, 0))
-        link = self.store.links.get(self.pipeline.name, record.id)
-        if link is not None and link.payload_hash == digest:
-            return self._outcome(record, "create", link.target_id)
-        return self._update(record, link, payload, digest)
+            self.store.intents.complete(intent, self._link(record, d.existing, None, 0))
+        link = self._link_of(record)
+        if d.action is Action.REMOVE:
+            return self._remove(record, link)
+        if d.action is not Action.UPDATE:   # a create re-sent as it was, or a skip
+            return replace(self._outcome(record, d.action, link.target_id), reason=d.reason)
+        return self._update(record, link, payload_of(d))
 
-    def _finish_interrupted_create(self, record: Record) -> Link | None:
-        """The link of a create cut off before its link was written, once it is finished.
-
-        The source record was deleted since, so it can no longer be rendered or matched;
-        the intent still holds the payload and key, and re-sending them answers with what
-        the first attempt made (or makes it), which the delete policy then removes. Skipped,
-        the half-made target would stay behind, linked to nothing, its intent pending.
-        """
-        pending = self.store.intents.pending(self.pipeline.name, record.id)
-        if pending is None:
-            return None
-        self._complete(record, pending, 0, "create")
-        return self.store.links.get(self.pipeline.name, record.id)
-
-    def _adopt(self, record: Record, existing: Record, payload: Mapping[str, Any],
-               digest: str) -> Outcome:
-        link = self._link(record, existing, None, 0)
+    def _adopt(self, record: Record, d: Decision) -> Outcome:
+        assert d.existing is not None, "adopt without a target"
+        link = self._link(record, d.existing, None, 0)
         self.store.links.put(link)
-        outcome = self._update(record, link, payload, digest)
-        action = "adopt+update" if outcome.action == "update" else outcome.action
-        return replace(outcome, action=action)
+        outcome = self._update(record, link, payload_of(d))
+        if outcome.action is not Action.UPDATE:
+            return outcome
+        return replace(outcome, action=Action.ADOPT_UPDATE)
 
-    def _update(self, record: Record, link: Link | None, payload: Mapping[str, Any],
-                digest: str) -> Outcome:
-        assert link is not None, "update without a link"
+    def _update(self, record: Record, link: Link, payload: Mapping[str, Any],
+                clear: tuple[FieldPath, ...] = ()) -> Outcome:
         try:
-            updated = self.target.update(self.pipeline.target.entity, link.target_id, payload)
+            updated = self.target.update(self.pipeline.target.entity, link.target_id, payload,
+                                         clear=clear)
         except ImmutableTargetError as exc:
-            return self._immutable(record, link, payload, digest, exc)
+            return self._refused(record, link, payload, exc)
         except NotFoundError:
             # The target was deleted behind our back: make a new one rather than fail forever.
-            self.store.links.put(replace(link, payload_hash=VOIDED))
-            return self._create(record, payload, digest, link.generation + 1, "recreate")
-        self.store.links.put(replace(link, payload_hash=digest, target_version=updated.version,
-                                     updated_at=_now()))
-        return self._outcome(record, "update", link.target_id, updated.request_ids)
+            self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None))
+            return self._recreate(record, link, payload)
+        kept = tuple(path for path in clear if holds(updated.data, path))
+        self.store.links.put(replace(link, payload_hash=hash_of(payload),
+                                     target_version=updated.version, updated_at=_now(),
+                                     payload_fields=(*fields_of(payload), *kept)))
+        return self._outcome(record, Action.UPDATE, link.target_id, updated.request_ids)
 
-    def _immutable(self, record: Record, link: Link, payload: Mapping[str, Any], digest: str,
-                   exc: ImmutableTargetError) -> Outcome:
-        policy = self.pipeline.policies.on_immutable_change
-        if policy is OnImmutableChange.VOID_AND_RECREATE:
+    def _refused(self, record: Record, link: Link, payload: Mapping[str, Any],
+                 exc: ImmutableTargetError) -> Outcome:
+        action = when_refused(self.pipeline)
+        if action is Action.RECREATE:
             self.target.remove(self.pipeline.target.entity, link.target_id, mode="void")
-            self.store.links.put(replace(link, payload_hash=VOIDED, updated_at=_now()))
-            return self._create(record, payload, digest, link.generation + 1, "recreate")
-        if policy is OnImmutableChange.IGNORE:
-            self.store.links.put(replace(link, payload_hash=digest, updated_at=_now()))
-            return self._outcome(record, "skip", link.target_id)
-        return Outcome(self.pipeline.name, record.id, "flag", link.target_id,
+            self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None,
+                                         updated_at=_now()))
+            return self._recreate(record, link, payload)
+        if action is Action.SKIP:
+            self.store.links.put(replace(link, payload_hash=hash_of(payload),
+                                         payload_fields=fields_of(payload), updated_at=_now()))
+            return self._outcome(record, Action.SKIP, link.target_id)
+        return Outcome(self.pipeline.name, record.id, Action.FLAG, link.target_id,
                        error=f"the target {link.target_id} cannot take this change: {exc}; "
                              "the pipeline's on_immutable_change policy is 'flag'")
 
-    def _remove(self, record: Record, link: Link | None) -> Outcome:
-        policy = self.pipeline.policies.on_source_delete
-        if link is None or policy is OnSourceDelete.IGNORE or link.payload_hash == REMOVED:
-            return replace(self._outcome(record, "skip", link.target_id if link else None),
-                           reason=deleted_reason(link is None, policy.value))
-        removed = self.target.remove(self.pipeline.target.entity, link.target_id,
-                                     mode=policy.value)
-        self.store.links.put(replace(link, payload_hash=REMOVED, updated_at=_now()))
+    def _remove(self, record: Record, link: Link) -> Outcome:
+        mode = self.pipeline.policies.on_source_delete.value
+        removed = self.target.remove(self.pipeline.target.entity, link.target_id, mode=mode)
+        self.store.links.put(replace(link, state=LinkState.REMOVED, payload_hash=None,
+                                     updated_at=_now()))
         ids = removed.request_ids if removed else ()
-        return self._outcome(record, "remove", link.target_id, ids)
+        return self._outcome(record, Action.REMOVE, link.target_id, ids)
 
     # -- helpers ------------------------------------------------------------------------------
 
-    def _is_echo(self, record: Record) -> bool:
-        """A source record that some pipeline of ours wrote is our own echo, not a change."""
-        source = self.pipeline.source
-        return self.store.links.by_target(source.connection, source.entity, record.id) is not None
+    def _link_of(self, record: Record) -> Link:
+        link = self.store.links.get(self.pipeline.name, record.id)
+        assert link is not None, f"record {record.id} has no link after its create"
+        return link
 
-    def _link(self, record: Record, target: Record, digest: str | None, generation: int) -> Link:
+    def _link(self, record: Record, target: Record, sent: Mapping[str, Any] | None,
+              generation: int) -> Link:
+        """The link to `target`; `sent` is the payload it was written with (None: adopted)."""
         t = self.pipeline.target
         return Link(pipeline=self.pipeline.name, source_id=record.id,
                     target_connection=t.connection, target_entity=t.entity, target_id=target.id,
-                    payload_hash=digest, generation=generation, target_version=target.version,
-                    updated_at=_now())
+                    payload_hash=hash_of(sent) if sent is not None else None,
+                    generation=generation, target_version=target.version, updated_at=_now(),
+                    payload_fields=fields_of(sent) if sent is not None else None)
 
-    def _outcome(self, record: Record, action: str, target_id: str | None = None,
+    def _outcome(self, record: Record, action: Action, target_id: str | None = None,
                  request_ids: tuple[str, ...] = ()) -> Outcome:
         return Outcome(self.pipeline.name, record.id, action, target_id, request_ids=request_ids)
 
 
-def deleted_reason(never_synced: bool, policy: str) -> str:
-    """Why a record deleted in the source removes nothing from the target."""
-    if never_synced:
-        return "deleted in the source before it was synced"
-    if policy == OnSourceDelete.IGNORE.value:
-        return "deleted in the source; on_source_delete is ignore"
-    return "deleted in the source; already removed from the target"
+def _linked(decision: Decision) -> Link:
+    assert decision.link is not None, f"a {decision.action} decision without a link"
+    return decision.link
 
 
 def _now() -> datetime:

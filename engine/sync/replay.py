@@ -20,7 +20,8 @@ from typing import Any
 
 from ml_connector.engine.errors import AuthError, InvalidInput
 from ml_connector.engine.store.audit import AuditEntry
-from ml_connector.engine.sync.outcome import WRITE_ACTIONS, Outcome
+from ml_connector.engine.sync.actions import WRITE_ACTIONS, Action
+from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 
@@ -150,7 +151,7 @@ class Replay:
         for item in sorted(selection.items, key=self._run_order):
             if item.pipeline not in self.runtime.pipelines:
                 report.outcomes.append(Outcome(
-                    item.pipeline, item.source_id, "fail",
+                    item.pipeline, item.source_id, Action.FAIL,
                     error=f"the project has no pipeline {item.pipeline!r} any more"))
                 continue
             try:

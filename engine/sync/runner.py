@@ -19,8 +19,10 @@ from ml_connector.engine.errors import AuthError, ConnectorError, RecordError, R
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.store.audit import AuditEntry
+from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.context import LinkLookup
+from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.locks import KeyedLocks
 from ml_connector.engine.sync.match_index import Finder, listing_finder
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
@@ -31,8 +33,8 @@ from ml_connector.engine.sync.runtime import Runtime
 
 log = logging.getLogger("ml_connector.sync")
 
-OUTCOME_OF_ACTION = {"unchanged": "unchanged", "skip": "skipped", "echo": "skipped",
-                     "fail": "failed", "flag": "failed"}
+OUTCOME_OF_ACTION = {Action.UNCHANGED: "unchanged", Action.SKIP: "skipped",
+                     Action.ECHO: "skipped", Action.FAIL: "failed", Action.FLAG: "failed"}
 
 
 def cursor_name(pipeline: str) -> str:
@@ -67,6 +69,11 @@ class Runner:
     def run(self, name: str, *, full: bool = False) -> RunSummary:
         """Sync every source record changed since the stored cursor (every record when `full`).
 
+        After an edit of the pipeline's definition (its mapping, params, filter, match or
+        policies: see fingerprint.py) the run reads every record, so the edit reaches the
+        records it changes; unchanged payloads still cost no write. The definition is
+        recorded once a run finishes without being stopped.
+
         Reading from the beginning, unlinked records are matched against one listing of the
         target, when its connector offers one, rather than a search each (see match_index).
         """
@@ -76,7 +83,9 @@ class Runner:
         store = self.runtime.store
         if pipeline.source_occurred_at is not None:
             self._beginnings.of(pipeline.name)   # a run, even of nothing, begins the pipeline
-        cursor = None if full else store.cursors.get(cursor_name(pipeline.name))
+        definitions = Definitions(store)
+        reread = full or not definitions.current(pipeline)
+        cursor = None if reread else store.cursors.get(cursor_name(pipeline.name))
         finder = None
         if cursor is None:
             finder = listing_finder(pipeline, self.runtime.connector(pipeline.target.connection))
@@ -91,6 +100,7 @@ class Runner:
                     summary.add(outcome)
                 if page.cursor is not None:
                     store.cursors.put(cursor_name(pipeline.name), page.cursor)
+            definitions.synced(pipeline)
         except AuthError as exc:
             summary.stopped = str(exc)
             self._audit_failure(pipeline, None, exc)
@@ -208,7 +218,7 @@ class Runner:
     def _sync_dependency(self, name: str, source_id: str) -> None:
         outcome = self.sync_id(name, source_id, finder=self._listings.get(name))
         running = self._running.get(name)
-        if running is not None and outcome.action != "unchanged" and not outcome.failed:
+        if running is not None and outcome.action is not Action.UNCHANGED and not outcome.failed:
             running.add_pulled(outcome)   # its own loop will find it unchanged
         if outcome.failed or outcome.target_id is None:
             reason = outcome.error or f"it was {outcome.action}"
@@ -216,7 +226,7 @@ class Runner:
 
     def _record_failure(self, pipeline: Pipeline, source_id: str, exc: Exception,
                         *, audit: bool = True) -> Outcome:
-        outcome = Outcome(pipeline.name, source_id, "fail", error=str(exc),
+        outcome = Outcome(pipeline.name, source_id, Action.FAIL, error=str(exc),
                           retryable=isinstance(exc, RetryableError),
                           request_ids=tuple(filter(None, [getattr(exc, "request_id", None)])))
         log.warning("pipeline %s record %s failed: %s", pipeline.name, source_id, exc)
@@ -226,7 +236,7 @@ class Runner:
         return outcome
 
     def _audit_failure(self, pipeline: Pipeline, source_id: str | None, exc: Exception) -> None:
-        self._audit(Outcome(pipeline.name, source_id or "", "fail", error=str(exc)))
+        self._audit(Outcome(pipeline.name, source_id or "", Action.FAIL, error=str(exc)))
 
     def _audit(self, outcome: Outcome, summary: dict[str, Any] | None = None) -> None:
         """One append-only row; `summary` names fields and request ids, never values."""
@@ -240,6 +250,6 @@ class Runner:
             source_ref=f"{src.connection}/{src.entity}/{outcome.source_id}",
             target_ref=(f"{tgt.connection}/{tgt.entity}/{outcome.target_id}"
                         if outcome.target_id else None),
-            action=outcome.action, outcome=OUTCOME_OF_ACTION.get(outcome.action, "ok"),
+            action=outcome.action.value, outcome=OUTCOME_OF_ACTION.get(outcome.action, "ok"),
             error=outcome.error, request_summary=summary, request_ids=request_ids,
             trigger=self.trigger, at=None))

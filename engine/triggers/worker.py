@@ -21,6 +21,7 @@ import uuid
 
 from ml_connector.engine.errors import AuthError
 from ml_connector.engine.store import InboxItem
+from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.triggers.coalescing import (
     ReadMany,
@@ -211,7 +212,7 @@ class InboxWorker:
                                                 shared.record(item.record_id))
             else:
                 outcome = self.runner.sync_id(name, item.record_id)
-            if outcome.action == "fail" and outcome.retryable:
+            if outcome.action is Action.FAIL and outcome.retryable:
                 errors.append(f"{name}: {outcome.error}")
         return errors
 

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from ml_connector.engine.store import Link, Store
+from ml_connector.engine.store import Link, LinkState, Store
 from ml_connector.engine.store.links import STREAM_BATCH
 
 
@@ -74,3 +74,13 @@ def test_links_can_be_written_while_a_stream_is_open(store: Store) -> None:
         store.links.put(replace(link, payload_hash="reconciled"))
     assert {link.payload_hash for link in store.links.for_pipeline("customers-to-stripe")} == {
         "reconciled"}
+
+
+def test_state_and_payload_fields_round_trip(store: Store) -> None:
+    fields = (("metadata", "qbo.id"), ("name",))
+    store.links.put(replace(_link("58", "cus_A"), payload_fields=fields))
+    store.links.put(replace(_link("59", "cus_B"), payload_hash=None, state=LinkState.VOIDED))
+    synced, voided = (store.links.get("customers-to-stripe", s) for s in ("58", "59"))
+    assert (synced.state, synced.payload_fields) == (LinkState.SYNCED, fields)
+    assert (voided.state, voided.payload_hash, voided.payload_fields) == (
+        LinkState.VOIDED, None, None)

@@ -7,8 +7,8 @@ PLUGIN_AUTHOR_API = {
     "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EmulatorSetup",
     "EntitySpec", "Fields", "ImmutableTargetError", "InvalidInput", "ListOf", "Location",
     "MatchListing", "MlConnectorError", "NotFoundError", "OPEN", "PermanentError",
-    "RateLimiter", "Record", "RetryPolicy", "RetryableError", "VALUE", "Value", "WebhookEvent",
-    "WebhookRejected", "require_json_body",
+    "RateLimiter", "Record", "RetryPolicy", "RetryableError", "UpdateCheck", "VALUE", "Value",
+    "WebhookEvent", "WebhookRejected", "require_json_body",
 }
 
 

@@ -22,7 +22,7 @@ def address(value: dict[str, Any] | None) -> dict[str, Any] | None:
     if value is None:
         return None
     keys = ("city", "country", "line1", "line2", "postal_code", "state")
-    return {key: value.get(key) for key in keys}
+    return {key: value.get(key) or None for key in keys}   # `address[line2]=` unsets it
 
 
 def customer(state: EmulatorState, **fields: Any) -> dict[str, Any]:

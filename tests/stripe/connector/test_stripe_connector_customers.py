@@ -84,3 +84,29 @@ def test_unknown_match_fields_are_refused(stripe_connector: Any) -> None:
 
     with pytest.raises(InvalidInput, match="cannot be found by 'amount'"):
         stripe_connector.find("refund", "amount", 5)
+
+
+def test_cleared_fields_are_sent_empty_and_leave_the_customer(stripe_connector: Any) -> None:
+    created = stripe_connector.create("customer", {
+        "name": "Acme", "description": "Acme Ltd", "phone": "+1 555",
+        "address": {"line1": "1 Quay", "line2": "Unit 4", "city": "Leeds"},
+        "metadata": {"qbo_customer_id": "58", "qbo_company": "Acme Ltd", "theirs": "kept"}},
+        idempotency_key="k-clear")
+    updated = stripe_connector.update(
+        "customer", created.id,
+        {"name": "Acme", "address": {"line1": "1 Quay", "city": "Leeds"},
+         "metadata": {"qbo_customer_id": "58"}},
+        clear=[("address", "line2"), ("description",), ("metadata", "qbo_company"),
+               ("phone",)])
+    assert updated.data["description"] is None and updated.data["phone"] is None
+    assert updated.data["address"]["line2"] is None and updated.data["address"]["city"] == "Leeds"
+    assert updated.data["metadata"] == {"qbo_customer_id": "58", "theirs": "kept"}
+
+
+def test_an_address_the_mapping_no_longer_writes_is_removed(
+        stripe_connector: Any) -> None:
+    created = stripe_connector.create("customer", {"name": "A", "address": {"city": "Leeds"}},
+                                      idempotency_key="k-addr")
+    updated = stripe_connector.update("customer", created.id, {"name": "A"},
+                                      clear=[("address", "city")])
+    assert updated.data["address"] is None

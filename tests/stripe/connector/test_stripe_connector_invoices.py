@@ -246,3 +246,38 @@ def test_find_invoice_by_metadata(stripe_connector: Any) -> None:
     record, _ = _finalized(stripe_connector, [1000])
     found = stripe_connector.find("invoice", "metadata.qbo_invoice_id", "130")
     assert [r.id for r in found] == [record.id]
+
+
+def test_refusal_is_foreseen_without_a_write(stripe_emulator: RunningEmulator,
+                                             stripe_connector: Any) -> None:
+    record, payload = _finalized(stripe_connector, [1000, 2000])
+    current = stripe_connector.get("invoice", record.id)
+    posts = sum(r["method"] == "POST" for r in stripe_emulator.emulator.state.requests)
+    changed = {**payload, "lines": payload["lines"][:1], "total": 1000}
+    assert "amounts cannot change" in stripe_connector.refuses_update("invoice", current,
+                                                                      changed)
+    assert stripe_connector.refuses_update("invoice", current,
+                                           {**payload, "description": "memo"}) is None
+    assert sum(r["method"] == "POST" for r in stripe_emulator.emulator.state.requests) == posts
+
+
+def test_cleared_description_and_metadata_key_leave_a_finalized_invoice(
+        stripe_connector: Any) -> None:
+    record, payload = _finalized(stripe_connector, [1000])
+    noted = {**payload, "description": "Memo",
+             "metadata": {"qbo_invoice_id": "130", "qbo_doc_number": "1042"}}
+    stripe_connector.update("invoice", record.id, noted)
+    cleared = stripe_connector.update(
+        "invoice", record.id, payload,
+        clear=[("description",), ("metadata", "qbo_doc_number"), ("paid_out_of_band",)])
+    assert cleared.data["description"] is None
+    assert cleared.data["metadata"] == {"qbo_invoice_id": "130"}
+
+
+def test_an_invoice_is_shown_with_its_lines_as_the_mapping_writes_them(
+        stripe_connector: Any) -> None:
+    record, _ = _finalized(stripe_connector, [1000, 250])
+    view = stripe_connector.reconcile_view("invoice", stripe_connector.get("invoice", record.id))
+    assert [(line["description"], line["amount"]) for line in view["lines"]] == [
+        ("line 0", 1000), ("line 1", 250)]
+    assert "paid_out_of_band" not in view and view["total"] == 1250

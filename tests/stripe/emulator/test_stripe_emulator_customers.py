@@ -114,3 +114,16 @@ def test_seeded_account_has_customers_to_adopt(emulator_factory: Any) -> None:
                                 params={"email": "billing@globex.example"}).json()["data"]
     assert len(by_metadata) == 1
     assert len(by_email) == 1 and by_email[0]["metadata"] == {}
+
+
+def test_empty_values_unset_fields_as_stripe_does(stripe_http: httpx.Client) -> None:
+    cust = _create(stripe_http, **{"name": "Acme", "description": "Acme Ltd",
+                                   "address[line1]": "1 Quay", "address[line2]": "Unit 4",
+                                   "metadata[a]": "1", "metadata[b]": "2"})
+    updated = stripe_http.post(f"/v1/customers/{cust['id']}", data={
+        "description": "", "address[line1]": "1 Quay", "address[line2]": "",
+        "metadata[a]": ""}).json()
+    assert updated["description"] is None and updated["metadata"] == {"b": "2"}
+    assert (updated["address"]["line1"], updated["address"]["line2"]) == ("1 Quay", None)
+    gone = stripe_http.post(f"/v1/customers/{cust['id']}", data={"address": ""}).json()
+    assert gone["address"] is None

@@ -127,6 +127,14 @@ def test_update_merges_fields_and_bumps_the_version(registry, tmp_path) -> None:
         connector.update("note", "999", {"body": "z"})
 
 
+def test_update_removes_the_fields_it_is_asked_to_clear(registry, tmp_path) -> None:
+    connector = open_notes(registry, tmp_path / "notes.json")
+    note = connector.create("note", {"title": "A", "body": "x", "tag": "t"},
+                            idempotency_key="k")
+    updated = connector.update("note", note.id, {"body": "y"}, clear=[("tag",)])
+    assert updated.data == {"title": "A", "body": "y", "id": note.id}
+
+
 def test_read_changes_pages_everything_then_only_what_changed(registry, tmp_path) -> None:
     connector = open_notes(registry, tmp_path / "notes.json", page_size=2)
     ids = [connector.create("note", {"title": f"n{i}"}, idempotency_key=f"k{i}").id

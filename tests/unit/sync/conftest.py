@@ -107,6 +107,17 @@ def write_project(folder: Path, *, people: str = PEOPLE, invoices: str = INVOICE
     return folder / "ml-connector.yaml"
 
 
+def with_pipelines(world: World, *, people: str = PEOPLE, invoices: str = INVOICES) -> World:
+    """The same systems and store after the pipeline files were edited and loaded again."""
+    folder, registry = world.runtime.project.root, world.runtime.registry
+    project = load_project(write_project(folder, people=people, invoices=invoices),
+                           registry=registry)
+    pipelines = load_pipelines(list(project.pipeline_dirs), project=project, registry=registry)
+    runtime = Runtime(project=project, registry=registry, store=world.runtime.store,
+                      pipelines=pipelines)
+    return World(runtime, world.alpha, world.beta)
+
+
 @pytest.fixture
 def world(tmp_path: Path, store: Store) -> Iterator[World]:
     alpha, beta = make_plugins()

@@ -7,13 +7,14 @@ cannot take a change any more).
 
 from __future__ import annotations
 
+import copy
 import hashlib
 import hmac
 import itertools
 import json
 import threading
 from collections import Counter
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
 from ml_connector.engine.errors import (
@@ -44,11 +45,14 @@ class MemorySystem:
         self.calls: Counter[str] = Counter()
         self.keys: dict[str, tuple[dict[str, Any], str]] = {}
         self.lose_answer_of_next_create = 0     # apply the create, then "drop the connection"
+        self.cleared: list[tuple[str, ...]] = []     # every field an update was asked to clear
+        self.cursors: list[str | None] = []          # the cursor of every read_changes
+        self.unclearable: set[tuple[str, ...]] = set()  # fields this system cannot clear
         self._ids = itertools.count(1)
         self._lock = threading.Lock()
 
     def put(self, entity: str, record_id: str, data: Mapping[str, Any]) -> None:
-        self.rows[entity][record_id] = dict(data)
+        self.rows[entity][record_id] = copy.deepcopy(dict(data))
         self.deleted[entity].discard(record_id)
 
     def delete(self, entity: str, record_id: str) -> None:
@@ -67,12 +71,15 @@ class MemoryConnector:
     def get(self, entity: str, record_id: str) -> Record | None:
         self.system.calls["get"] += 1
         data = self.system.rows[entity].get(record_id)
-        return Record(entity, record_id, dict(data)) if data is not None else None
+        return Record(entity, record_id, copy.deepcopy(data)) if data is not None else None
 
     def read_changes(self, entity: str, cursor: str | None) -> Iterator[ChangePage]:
+        """Every record, whatever the cursor: a test sees from `system.cursors` which one
+        it was asked for."""
         self.system.calls["read"] += 1
+        self.system.cursors.append(cursor)
         rows = sorted(self.system.rows[entity].items(), key=lambda kv: kv[0])
-        records = [Record(entity, rid, dict(data)) for rid, data in rows]
+        records = [Record(entity, rid, copy.deepcopy(data)) for rid, data in rows]
         gone = sorted(self.system.deleted[entity])
         records += [Record(entity, rid, {}, deleted=True) for rid in gone]
         for start in range(0, len(records), 5):
@@ -86,7 +93,7 @@ class MemoryConnector:
             for part in field.split("."):
                 current = current.get(part) if isinstance(current, Mapping) else None
             if current == value and rid not in self.system.voided:
-                found.append(Record(entity, rid, dict(data)))
+                found.append(Record(entity, rid, copy.deepcopy(data)))
         return found
 
     def create(self, entity: str, payload: Mapping[str, Any], *, idempotency_key: str) -> Record:
@@ -99,14 +106,17 @@ class MemoryConnector:
                 return Record(entity, saved[1], dict(system.rows[entity][saved[1]]))
             system.calls["create"] += 1
             rid = f"{entity}_{next(system._ids)}"
-            system.rows[entity][rid] = dict(payload)
+            system.rows[entity][rid] = copy.deepcopy(dict(payload))
             system.keys[idempotency_key] = (dict(payload), rid)
             if system.lose_answer_of_next_create:
                 system.lose_answer_of_next_create -= 1
                 raise RetryableError("connection dropped before the answer")
         return Record(entity, rid, dict(payload), request_ids=(f"req_{rid}",))
 
-    def update(self, entity: str, record_id: str, payload: Mapping[str, Any]) -> Record:
+    def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
+               clear: Sequence[tuple[str, ...]] = ()) -> Record:
+        """Sets the payload's fields (nested objects merged) and drops the `clear` ones,
+        except those named in `system.unclearable`, which stay as they were."""
         system = self.system
         if record_id not in system.rows[entity]:
             raise NotFoundError(f"no {entity} {record_id}")
@@ -114,8 +124,19 @@ class MemoryConnector:
         if record_id in system.frozen and payload.get("amount") != current.get("amount"):
             raise ImmutableTargetError(f"{entity} {record_id} is finalized")
         system.calls["update"] += 1
-        current.update(payload)
-        return Record(entity, record_id, dict(current))
+        system.cleared.extend(clear)
+        _merge(current, payload)
+        for path in clear:
+            if path not in system.unclearable:
+                _drop(current, path)
+        return Record(entity, record_id, copy.deepcopy(current))
+
+    def refuses_update(self, entity: str, current: Record,
+                       payload: Mapping[str, Any]) -> str | None:
+        if current.id in self.system.frozen and payload.get("amount") != current.data.get(
+                "amount"):
+            return f"{entity} {current.id} is finalized"
+        return None
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self.system.calls["remove"] += 1
@@ -139,6 +160,23 @@ class MemoryConnector:
 
     def close(self) -> None:
         pass
+
+
+def _merge(into: dict[str, Any], payload: Mapping[str, Any]) -> None:
+    for key, value in payload.items():
+        if isinstance(value, Mapping) and isinstance(into.get(key), dict):
+            _merge(into[key], value)
+        else:
+            into[key] = copy.deepcopy(value)
+
+
+def _drop(data: dict[str, Any], path: tuple[str, ...]) -> None:
+    *parents, last = path
+    for key in parents:
+        data = data.get(key)
+        if not isinstance(data, dict):
+            return
+    data.pop(last, None)
 
 
 class MemoryPlugin:

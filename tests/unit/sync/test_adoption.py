@@ -97,7 +97,7 @@ def test_plan_decides_the_same_way_and_writes_nothing(dated: World) -> None:
     order(dated, "o1", time.time() - 3600)
     dated.beta.put("invoice", "inv-made-by-hand", {"metadata": {"order_id": "o1"}})
     changes = {c.source_id: c.action for c in plan(dated.runtime, ORDERS).changes}
-    assert changes == {"o1": "adopt"}
+    assert changes == {"o1": "adopt+update"}
     assert dated.runtime.store.cursors.get(f"began:{ORDERS}") is None
 
 

@@ -74,7 +74,7 @@ def test_plan_shows_field_changes_and_writes_nothing(project) -> None:
     alpha.put("contact", "c1", {"name": "Ann", "email": "ann@x.example"})
     alpha.put("order", "o1", {"contact": "c1", "total": "5.00", "lines": []})
     result = invoke(registry, "pipeline", "plan", "orders-to-invoices")
-    assert "create" in result.output and "amount: None -> 500" in result.output
+    assert "create" in result.output and "    amount: 500\n" in result.output
     assert "<new via contacts-to-people: c1>" in result.output
     assert beta.writes == 0
 
@@ -131,3 +131,19 @@ def test_set_secret_reads_stdin_and_stores_it_encrypted(project, tmp_path, monke
     assert (tmp_path / ".ml-connector" / "state.db").stat().st_size > 0
     raw = b"".join(p.read_bytes() for p in (tmp_path / ".ml-connector").rglob("*") if p.is_file())
     assert b"tok_very_secret_value" not in raw
+
+
+def test_plan_after_a_mapping_edit_says_so_and_names_the_command(project, tmp_path) -> None:
+    registry, alpha, _ = project
+    alpha.put("contact", "c1", {"name": "Ann"})
+    alpha.put("contact", "c2", {"name": "BOB"})
+    invoke(registry, "pipeline", "run", "contacts-to-people")
+    people = tmp_path / "pipelines" / "people.yaml"
+    people.write_text(people.read_text().replace("{{ record.name }}", "{{ record.name | upper }}"))
+    result = invoke(registry, "pipeline", "plan", "contacts-to-people")
+    notice = ("the definition of contacts-to-people changed since its records were last "
+              "synced: 1 of 2 record(s) would be written; `ml-connector pipeline run "
+              "contacts-to-people` applies it")
+    assert " ".join(result.output.split()).startswith(notice)   # wrapped at 80 columns
+    assert max(len(line) for line in result.output.splitlines()) <= 80
+    assert '    name: "Ann" -> "ANN"' in result.output.splitlines()

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from decimal import Decimal
+
 from conftest import World
 
 from ml_connector.engine.sync.reconcile import reconcile
@@ -50,3 +52,43 @@ def test_a_deleted_target_and_a_duplicate_are_both_reported(world: World) -> Non
     del world.beta.rows["person"][gone]
     world.beta.put("person", "p-dup", {"name": "Ann", "metadata": {"contact_id": "c1"}})
     assert sorted(kinds(world)[PEOPLE]) == [("c1", "duplicate"), ("c2", "target_missing")]
+
+
+def test_whole_number_amounts_in_another_spelling_are_no_mismatch(world: World) -> None:
+    synced_world(world)
+    target = world.runtime.store.links.get(INVOICES, "o1").target_id
+    invoice = world.beta.rows["invoice"][target]
+    invoice["amount"] = "1500.00"                  # metadata-like text
+    invoice["lines"][0]["amount"] = Decimal("1000.00")
+    invoice["lines"][1]["amount"] = 500.0
+    assert kinds(world) == {PEOPLE: [], INVOICES: []}
+
+
+def test_a_mismatch_shows_values_as_written_never_as_python_reprs(world: World) -> None:
+    synced_world(world)
+    target = world.runtime.store.links.get(INVOICES, "o1").target_id
+    world.beta.rows["invoice"][target]["amount"] = Decimal("14.50")
+    person = world.runtime.store.links.get(PEOPLE, "c1").target_id
+    world.beta.rows["person"][person]["name"] = "O'Brien"
+    details = {m.source_id: m.detail for r in reconcile(world.runtime) for m in r.mismatches}
+    assert details == {"o1": "amount: target has 14.50, mapping gives 1500",
+                       "c1": "name: target has \"O'Brien\", mapping gives \"Ann\""}
+
+
+def test_a_field_the_target_holds_in_another_shape_or_not_at_all_differs(world: World) -> None:
+    synced_world(world)
+    person = world.runtime.store.links.get(PEOPLE, "c1").target_id
+    world.beta.rows["person"][person]["name"] = {"first": "Ann"}
+    world.beta.rows["person"][person]["metadata"]["contact_id"] = None
+    report = next(r for r in reconcile(world.runtime) if r.pipeline == PEOPLE)
+    assert [m.detail for m in report.mismatches] == [
+        'name: target has {first: "Ann"}, mapping gives "Ann"; '
+        'metadata.contact_id: target has (none), mapping gives "c1"']
+    assert "changed outside ml-connector" in report.mismatches[0].fix
+
+
+def test_reconcile_calls_back_once_per_source_record(world: World) -> None:
+    synced_world(world)
+    seen: list[None] = []
+    reconcile(world.runtime, on_record=lambda: seen.append(None))
+    assert len(seen) == 3

@@ -1,8 +1,8 @@
 """Service health: the latest poll of each pipeline, and when each inbox item was settled.
 
-Revision ID: 0002_service_health
-Revises: 0001
-Create Date: 2025-01-20
+Revision ID: 0003
+Revises: 0002
+Create Date: 2026-12-01
 """
 
 from __future__ import annotations
@@ -10,8 +10,8 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-revision = "0002_service_health"
-down_revision = "0001"
+revision = "0003"
+down_revision = "0002"
 branch_labels = None
 depends_on = None
 

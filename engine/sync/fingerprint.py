@@ -1,0 +1,86 @@
+"""A pipeline's definition as a digest: what a mapping edit changes, and nothing else.
+
+An incremental run reads only the source records changed since its cursor, so a mapping
+edit would otherwise reach a record only when the record itself next changed. The runner
+stores this digest once a run has finished; when the pipeline's definition differs from
+the stored one, the next run reads from the beginning and re-renders every record, and the
+payload hashes keep the records the edit does not touch free of writes.
+
+Everything that decides which records sync and what they render is in the digest: target,
+mapping, params, filter, deleted_when, match keys and policies. Where the YAML sits in its
+file (line numbers, comments, descriptions, triggers) is not.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from typing import Any
+
+from ml_connector.engine.mapping.expressions import Expression
+from ml_connector.engine.mapping.nodes import ForEachNode, ListNode, MappingNode, ObjectNode
+from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.store import Store
+
+_PREFIX = "definition:"
+
+
+def definition_fingerprint(pipeline: Pipeline) -> str:
+    """A digest of everything in `pipeline` that changes which records sync or their payload."""
+    shape = {
+        "target": [pipeline.target.connection, pipeline.target.entity],
+        "mapping": _node(pipeline.mapping),
+        "params": pipeline.params,
+        "filter": _expression(pipeline.source_filter),
+        "deleted_when": _expression(pipeline.source_deleted_when),
+        "match": [[key.target_field, _expression(key.value)] for key in pipeline.match],
+        "policies": [pipeline.policies.on_source_delete.value,
+                     pipeline.policies.on_immutable_change.value],
+    }
+    text = json.dumps(shape, sort_keys=True, default=str, separators=(",", ":"))
+    return hashlib.sha256(text.encode()).hexdigest()
+
+
+def _node(node: MappingNode) -> Any:
+    if isinstance(node, Expression):
+        return _expression(node)
+    if isinstance(node, ObjectNode):
+        return {"object": [[f.name, f.optional, _node(f.value)] for f in node.fields]}
+    if isinstance(node, ListNode):
+        return {"list": [_node(item) for item in node.items]}
+    if isinstance(node, ForEachNode):
+        return {"for_each": _expression(node.source), "as": node.var, "item": _node(node.item)}
+    raise TypeError(f"unknown mapping node {type(node).__name__}")
+
+
+def _expression(expression: Expression | None) -> Any:
+    """Its kind and text; a literal also by type, so `"true"` and `true` differ."""
+    if expression is None:
+        return None
+    if expression.kind == "literal":
+        value = expression.evaluate({})
+        return ["literal", type(value).__name__, expression.source]
+    return [expression.kind, expression.source]
+
+
+class Definitions:
+    """The definition each pipeline's records were last synced under, kept in the store."""
+
+    def __init__(self, store: Store):
+        self._store = store
+
+    def stored(self, pipeline: Pipeline) -> str | None:
+        """The fingerprint of the last finished run's definition; None before any."""
+        return self._store.cursors.get(_PREFIX + pipeline.name)
+
+    def current(self, pipeline: Pipeline) -> bool:
+        """Whether the records of `pipeline` were last synced under its definition as it is.
+
+        False also for a pipeline that has finished no run since definitions were kept:
+        its next run reads everything once, and writes only what differs.
+        """
+        return self.stored(pipeline) == definition_fingerprint(pipeline)
+
+    def synced(self, pipeline: Pipeline) -> None:
+        """Record that every record of `pipeline` has been rendered under its definition."""
+        self._store.cursors.put(_PREFIX + pipeline.name, definition_fingerprint(pipeline))

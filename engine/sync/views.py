@@ -1,0 +1,86 @@
+"""What a plan and a reconciliation compare a payload with: the target as the mapping sees it.
+
+A target read back rarely has the payload's shape (a list written as an array comes back as
+a page of objects, a subtotal line the system adds on read). A connector may present its
+records in the shape its mappings write with the optional `reconcile_view(entity, record)`;
+`diff` then walks the payload against that view, field by field.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from ml_connector.engine.plugins.protocol import Connector, UpdateCheck
+from ml_connector.engine.records import FieldPath, Record
+from ml_connector.engine.sync.values import same_value
+
+_ABSENT = object()
+
+
+@dataclass(frozen=True)
+class FieldChange:
+    """One field a write would change: `before` is what the target shows now."""
+
+    field: str
+    before: Any
+    after: Any
+
+
+def shown(target: Connector, entity: str, record: Record) -> Mapping[str, Any]:
+    """The target record in the shape the mapping writes (its `reconcile_view`, if any)."""
+    view = getattr(target, "reconcile_view", None)
+    return view(entity, record) if view is not None else record.data
+
+
+def refusal(target: Connector, entity: str, current: Record,
+            payload: Mapping[str, Any]) -> str | None:
+    """Why the target would refuse this update, when its connector can tell without writing."""
+    if isinstance(target, UpdateCheck):
+        return target.refuses_update(entity, current, payload)
+    return None
+
+
+def diff(payload: Any, current: Any, prefix: str = "") -> Iterator[FieldChange]:
+    """Leaf-level differences between the payload and the target's current values.
+
+    Only fields the payload sets are compared: the target's other fields are not ours.
+    """
+    if isinstance(payload, Mapping):
+        current_map = current if isinstance(current, Mapping) else {}
+        for key, value in payload.items():
+            yield from diff(value, current_map.get(key), f"{prefix}.{key}" if prefix else key)
+    elif isinstance(payload, list):
+        current_list = current if isinstance(current, list) else []
+        for index, value in enumerate(payload):
+            before = current_list[index] if index < len(current_list) else None
+            yield from diff(value, before, f"{prefix}[{index}]")
+    elif not same_value(payload, current):
+        yield FieldChange(prefix, current, payload)
+
+
+def cleared_changes(clear: Sequence[FieldPath], current: Mapping[str, Any]
+                    ) -> Iterator[FieldChange]:
+    """The fields an update clears, as changes to nothing, where the target holds a value."""
+    for path in clear:
+        if holds(current, path):
+            yield FieldChange(dotted(path), value_at(current, path), None)
+
+
+def holds(data: Mapping[str, Any], path: FieldPath) -> bool:
+    """Whether `data` holds a value at `path` (not nothing, an empty text or object)."""
+    return value_at(data, path) not in (_ABSENT, None, "", {}, [])
+
+
+def value_at(data: Any, path: FieldPath) -> Any:
+    """The value at a key path, or `_ABSENT` when the path leads nowhere."""
+    for key in path:
+        if not isinstance(data, Mapping) or key not in data:
+            return _ABSENT
+        data = data[key]
+    return data
+
+
+def dotted(path: FieldPath) -> str:
+    return ".".join(path)

@@ -1,0 +1,118 @@
+"""A mapping edit reaches the records it changes, and a field it drops leaves the target."""
+
+from __future__ import annotations
+
+import pytest
+from conftest import PEOPLE as PEOPLE_YAML
+from conftest import World, with_pipelines
+
+from ml_connector.engine.errors import AuthError
+from ml_connector.engine.planning.plan import plan
+from ml_connector.engine.sync.reconcile import reconcile
+
+PEOPLE = "contacts-to-people"
+DEPT_KEY = PEOPLE_YAML.replace('    contact_id: "{{ source.id }}"\n',
+                               '    contact_id: "{{ source.id }}"\n'
+                               '    dept?: "{{ record.dept }}"\n')
+UPPER_NAMES = PEOPLE_YAML.replace('name: "{{ record.name }}"', 'name: "{{ record.name | upper }}"')
+NO_EMAIL = PEOPLE_YAML.replace('  email?: "{{ record.email }}"\n', "")
+
+
+def person(world: World, contact: str) -> dict:
+    return world.beta.rows["person"][world.runtime.store.links.get(PEOPLE, contact).target_id]
+
+
+def synced(world: World) -> World:
+    world.alpha.put("contact", "c1", {"name": "ANN", "email": "ann@x.example"})
+    world.alpha.put("contact", "c2", {"name": "Bob", "email": "bob@x.example", "dept": "red"})
+    world.alpha.put("contact", "c3", {"name": "Cy"})
+    world.runner().run(PEOPLE)
+    world.runner().run(PEOPLE)   # an incremental run: it reads from the stored cursor
+    return world
+
+
+def test_an_ordinary_run_after_a_mapping_edit_reads_everything_once(world: World) -> None:
+    synced(world)
+    assert world.alpha.cursors[-1] is not None
+    edited = with_pipelines(world, people=UPPER_NAMES)
+    edited.runner().run(PEOPLE)
+    edited.runner().run(PEOPLE)
+    assert world.alpha.cursors[-2:] == [None, world.alpha.cursors[-1]]
+    assert world.alpha.cursors[-1] is not None
+
+
+def test_the_edit_writes_only_the_records_it_changes_and_then_nothing(world: World) -> None:
+    synced(world)
+    updates = world.beta.calls["update"]
+    summary = with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
+    assert summary.counts == {"update": 2, "unchanged": 1}     # "ANN" was upper already
+    assert world.beta.calls["update"] == updates + 2
+    assert [person(world, c)["name"] for c in ("c1", "c2", "c3")] == ["ANN", "BOB", "CY"]
+    again = with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE, full=True)
+    assert again.counts == {"unchanged": 3} and world.beta.calls["update"] == updates + 2
+
+
+def test_a_new_mapping_key_reaches_the_records_that_have_it(world: World) -> None:
+    synced(world)
+    with_pipelines(world, people=DEPT_KEY).runner().run(PEOPLE)
+    assert person(world, "c2")["metadata"] == {"contact_id": "c2", "dept": "red"}
+    assert person(world, "c1")["metadata"] == {"contact_id": "c1"}
+
+
+def test_plan_says_the_definition_changed_and_how_many_records_it_writes(
+        world: World) -> None:
+    synced(world)
+    edited = with_pipelines(world, people=UPPER_NAMES)
+    foreseen = plan(edited.runtime, PEOPLE)
+    assert foreseen.definition_changed and foreseen.writes == 2
+    assert foreseen.command == f"ml-connector pipeline run {PEOPLE}"
+    assert world.alpha.cursors[-1] is None            # the plan read everything, as a run will
+    assert plan(edited.runtime, PEOPLE).definition_changed   # and recorded nothing
+    edited.runner().run(PEOPLE)
+    after = plan(edited.runtime, PEOPLE)
+    assert not after.definition_changed and after.writes == 0
+
+
+def test_a_run_stopped_before_the_end_reads_everything_again_next_time(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced(world)
+    edited = with_pipelines(world, people=UPPER_NAMES)
+    connector = edited.runtime.connector("beta")
+
+    def revoked(*args: object, **kwargs: object) -> None:
+        raise AuthError("authorisation revoked; run `ml-connector connections auth beta`")
+
+    monkeypatch.setattr(connector, "update", revoked)
+    assert edited.runner().run(PEOPLE).stopped
+    monkeypatch.undo()
+    edited.runner().run(PEOPLE)
+    assert world.alpha.cursors[-1] is None
+    assert [person(world, c)["name"] for c in ("c1", "c2", "c3")] == ["ANN", "BOB", "CY"]
+
+
+def test_a_key_dropped_from_the_mapping_is_cleared_in_the_target(world: World) -> None:
+    synced(world)
+    with_pipelines(world, people=NO_EMAIL).runner().run(PEOPLE)
+    assert "email" not in person(world, "c1") and "email" not in person(world, "c2")
+    assert sorted(world.beta.cleared) == [("email",), ("email",)]   # c3 never had one
+
+
+def test_an_optional_field_whose_source_went_empty_is_cleared(world: World) -> None:
+    synced(world)
+    with_pipelines(world, people=DEPT_KEY).runner().run(PEOPLE)
+    world.alpha.put("contact", "c2", {"name": "Bob", "email": "bob@x.example"})
+    with_pipelines(world, people=DEPT_KEY).runner().run(PEOPLE)
+    assert person(world, "c2")["metadata"] == {"contact_id": "c2"}
+    assert world.beta.cleared == [("metadata", "dept")]
+
+
+def test_a_field_the_target_cannot_clear_is_reported_by_reconcile(world: World) -> None:
+    synced(world)
+    world.beta.unclearable.add(("email",))
+    edited = with_pipelines(world, people=NO_EMAIL)
+    edited.runner().run(PEOPLE)
+    assert person(world, "c1")["email"] == "ann@x.example"
+    details = {m.source_id: m.detail for r in reconcile(edited.runtime) for m in r.mismatches}
+    assert details == {
+        "c1": 'email: target has "ann@x.example", which the mapping no longer sets',
+        "c2": 'email: target has "bob@x.example", which the mapping no longer sets'}
