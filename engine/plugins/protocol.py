@@ -155,7 +155,8 @@ class Connector(Protocol):
         from the mapping, an optional field whose source went empty), as key paths such as
         ("metadata", "old_key"): the record should no longer hold them. Clear those the
         system lets you clear and leave the rest; the engine sees in the returned record
-        which fields kept a value, and `reconcile` reports them.
+        which fields kept a value, and `reconcile` reports them. The engine passes `clear`
+        only when it names something.
         """
         ...
 

@@ -116,9 +116,12 @@ class RecordSync:
 
     def _update(self, record: Record, link: Link, payload: Mapping[str, Any],
                 clear: tuple[FieldPath, ...] = ()) -> Outcome:
+        # `clear` goes only when there is something to clear, so a plugin written before
+        # the parameter existed keeps working until a mapping drops a field.
+        extra = {"clear": clear} if clear else {}
         try:
             updated = self.target.update(self.pipeline.target.entity, link.target_id, payload,
-                                         clear=clear)
+                                         **extra)
         except ImmutableTargetError as exc:
             return self._refused(record, link, payload, exc)
         except NotFoundError:

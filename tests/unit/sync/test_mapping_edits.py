@@ -116,3 +116,20 @@ def test_a_field_the_target_cannot_clear_is_reported_by_reconcile(world: World) 
     assert details == {
         "c1": 'email: target has "ann@x.example", which the mapping no longer sets',
         "c2": 'email: target has "bob@x.example", which the mapping no longer sets'}
+
+
+def test_a_connector_without_clear_still_takes_updates_that_clear_nothing(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """Plugins written before `update(..., clear=)` existed keep syncing edits."""
+    from memory_system import MemoryConnector
+
+    original = MemoryConnector.update
+
+    def update_without_clear(self, entity, record_id, payload):  # the older signature
+        return original(self, entity, record_id, payload)
+
+    synced(world)
+    monkeypatch.setattr(MemoryConnector, "update", update_without_clear)
+    summary = with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
+    assert summary.counts == {"update": 2, "unchanged": 1}
+    assert [person(world, c)["name"] for c in ("c1", "c2", "c3")] == ["ANN", "BOB", "CY"]
