@@ -232,7 +232,7 @@ class Invoices:
             if fixed:
                 return f"the {', '.join(fixed)} of Stripe invoice {invoice['id']} cannot change"
             return None
-        reasons = [f"{k} {invoice.get(k)!r} -> {params[k]!r}" for k in FIXED_WHEN_FINALIZED
+        reasons = [f"{k} {invoice.get(k)} -> {params[k]}" for k in FIXED_WHEN_FINALIZED
                    if k in params and k in invoice and params[k] != invoice[k]]
         if "lines" in payload and line_view(self.lines.of(invoice)) != line_view(lines):
             reasons.append("its lines")
