@@ -151,12 +151,13 @@ def inbox_problems(backlog: Backlog, now: datetime, policy: HealthPolicy) -> lis
 def durable_problems(runtime: Runtime, now: datetime, *, policy: HealthPolicy | None = None,
                      polled: Iterable[str] | None = None,
                      connections: Iterable[ConnectionHealth] | None = None,
-                     backlog: Backlog | None = None) -> list[Problem]:
+                     backlog: Backlog | None = None,
+                     polls: Mapping[str, PollRecord] | None = None) -> list[Problem]:
     """Every problem the store and the connectors show, whichever process asks.
 
     `polled` limits the poll check to the pipelines a service polls (by default all);
-    `connections` and `backlog` save reading them again when the caller has them already
-    (the backlog counting arrivals since `now - policy.inbox_stall_window`).
+    `connections`, `backlog` and `polls` save reading them again when the caller has them
+    already (the backlog counting arrivals since `now - policy.inbox_stall_window`).
     """
     policy = policy or HealthPolicy()
     if connections is None:
@@ -166,8 +167,10 @@ def durable_problems(runtime: Runtime, now: datetime, *, policy: HealthPolicy | 
     pipelines = [name for name in runtime.pipelines.order if name in wanted]
     if backlog is None:
         backlog = runtime.store.inbox.backlog(now - policy.inbox_stall_window)
+    if polls is None:
+        polls = runtime.store.polls.all()
     return [*connection_problems(connections),
-            *poll_problems(runtime.store.polls.all(), pipelines, policy),
+            *poll_problems(polls, pipelines, policy),
             *inbox_problems(backlog, now, policy)]
 
 

@@ -125,12 +125,13 @@ class Service:
 
     def health(self) -> HealthReport:
         """Every reason this service is not doing its job right now (none: ok)."""
-        depth = self.runtime.store.inbox.depth()
+        policy, now = self.options.health, self.clock()
+        backlog = self.runtime.store.inbox.backlog(now - policy.inbox_stall_window)
+        depth = backlog.depth
         if self.stop.is_set():
             return HealthReport("stopping", [], depth)
-        policy = self.options.health
-        problems = durable_problems(self.runtime, self.clock(), policy=policy,
-                                    polled=self.poll_intervals)
+        problems = durable_problems(self.runtime, now, policy=policy,
+                                    polled=self.poll_intervals, backlog=backlog)
         problems += self._thread_problems()
         for worker in self.workers:
             problems += worker.problems(policy)

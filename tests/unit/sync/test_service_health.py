@@ -326,3 +326,14 @@ def test_a_connection_that_cannot_be_opened_degrades_it(world: World,
     (problem,) = Service(world.runtime, ServiceOptions(workers=0)).health().problems
     assert (problem.check, problem.subject, problem.problem) == (
         "connection", "beta", "cannot be checked: connection 'beta': missing setting(s) token")
+
+
+def test_healthz_reads_the_inbox_and_the_polls_once_each(
+        polled: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_status import counting
+
+    service = Service(polled.runtime, ServiceOptions(workers=0))
+    inbox = counting(monkeypatch, polled.runtime.store.inbox, "backlog", "depth")
+    polls = counting(monkeypatch, polled.runtime.store.polls, "all", "get")
+    assert service.health().inbox_depth == 0
+    assert inbox == ["backlog"] and polls == ["all"]
