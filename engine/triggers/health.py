@@ -44,13 +44,23 @@ class HealthPolicy:
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason the service is degraded: which check, about what, why, and the fix."""
+    """One reason the service is degraded: which check, about what, why, and the fix.
 
-    check: str          # poll | authorisation | connection | inbox | worker
+    Its texts are redacted here, whatever made them: they quote errors (an inbox item's, a
+    worker's, a poll's, a connector's), and an error may carry a token or a key, which must
+    reach neither `/healthz`, `status` nor a log.
+    """
+
+    check: str          # poll | authorisation | connection | inbox | worker | pipeline
     subject: str        # the pipeline, connection or thread concerned ("" for the inbox)
     problem: str
     fix: str | None = None
     since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "problem", redact_text(self.problem))
+        if self.fix is not None:
+            object.__setattr__(self, "fix", redact_text(self.fix))
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "subject": self.subject, "problem": self.problem,
