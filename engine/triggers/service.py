@@ -15,7 +15,7 @@ someone re-authorises, so taking it out of rotation or restarting it would help 
 wrong; otherwise 503 `{"status": "degraded", "problems": [...]}`, one entry per reason: the
 checks of `health` (polls failing, authorisation broken, the inbox not drained) plus what
 only this process sees (a thread that stopped, a worker whose errors repeat, events held
-for authorisation).
+for authorisation, a pipeline file changed on disk since it started).
 """
 
 from __future__ import annotations
@@ -40,7 +40,12 @@ from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.triggers.failure_log import FailureLog, one_line
-from ml_connector.engine.triggers.health import HealthPolicy, Problem, durable_problems
+from ml_connector.engine.triggers.health import (
+    HealthPolicy,
+    Problem,
+    definition_problems,
+    durable_problems,
+)
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.schedule import PollScheduler
 from ml_connector.engine.triggers.streaks import KeyedStreaks
@@ -137,8 +142,10 @@ class Service:
         depth = backlog.depth
         if self.stop.is_set():
             return HealthReport("stopping", [], depth)
-        problems = durable_problems(self.runtime, now, policy=policy,
-                                    polled=self.poll_intervals, backlog=backlog)
+        # First, so the same problem read from the store (which knows since when) replaces it.
+        problems = definition_problems(self.runtime)
+        problems += durable_problems(self.runtime, now, policy=policy,
+                                     polled=self.poll_intervals, backlog=backlog)
         problems += self._thread_problems()
         for worker in self.workers:
             problems += worker.problems(policy)
