@@ -6,6 +6,11 @@ stores this digest once a run has finished; when the pipeline's definition diffe
 the stored one, the next run reads from the beginning and re-renders every record, and the
 payload hashes keep the records the edit does not touch free of writes.
 
+Records that fail in that run are kept as owed the definition: each later run syncs them
+again, by id, until they go through. The digest is stored all the same, so one record
+that cannot sync (bad data in the source, say) costs each run one read of that record, not
+a read of every record and a listing of the whole target, every poll until someone fixes it.
+
 Everything that decides which records sync and what they render is in the digest: target,
 mapping, params, filter, deleted_when, match keys and policies. Where the YAML sits in its
 file (line numbers, comments, descriptions, triggers) is not.
@@ -15,6 +20,7 @@ from __future__ import annotations
 
 import hashlib
 import json
+from collections.abc import Iterable
 from typing import Any
 
 from ml_connector.engine.mapping.expressions import Expression
@@ -23,6 +29,7 @@ from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.store import Store
 
 _PREFIX = "definition:"
+_OWED_PREFIX = "definition-owed:"
 
 
 def definition_fingerprint(pipeline: Pipeline) -> str:
@@ -64,7 +71,8 @@ def _expression(expression: Expression | None) -> Any:
 
 
 class Definitions:
-    """The definition each pipeline's records were last synced under, kept in the store."""
+    """The definition each pipeline's records were last synced under, kept in the store,
+    and the records that failed to sync under it since."""
 
     def __init__(self, store: Store):
         self._store = store
@@ -81,6 +89,13 @@ class Definitions:
         """
         return self.stored(pipeline) == definition_fingerprint(pipeline)
 
-    def synced(self, pipeline: Pipeline) -> None:
-        """Record that every record of `pipeline` has been rendered under its definition."""
+    def owed(self, pipeline: Pipeline) -> set[str]:
+        """Source ids that failed to sync under the stored definition, to sync again."""
+        text = self._store.cursors.get(_OWED_PREFIX + pipeline.name)
+        return set(json.loads(text)) if text else set()
+
+    def synced(self, pipeline: Pipeline, *, owed: Iterable[str] = ()) -> None:
+        """Record that every record of `pipeline` has been rendered under its definition,
+        except `owed`: those failed, and the next runs sync them again."""
+        self._store.cursors.put(_OWED_PREFIX + pipeline.name, json.dumps(sorted(owed)))
         self._store.cursors.put(_PREFIX + pipeline.name, definition_fingerprint(pipeline))

@@ -79,7 +79,8 @@ class Runner:
         After an edit of the pipeline's definition (its mapping, params, filter, match or
         policies: see fingerprint.py) the run reads every record, so the edit reaches the
         records it changes; unchanged payloads still cost no write. The definition is
-        recorded once a run finishes without being stopped.
+        recorded once a run finishes without being stopped; records that failed under it
+        are synced again by each later run until they go through.
 
         A pipeline whose file changed on disk since this process loaded it is not run at
         all (`DefinitionChanged`): its older definition must not undo the newer one's work.
@@ -105,6 +106,7 @@ class Runner:
             self._beginnings.of(pipeline.name)   # a run, even of nothing, begins the pipeline
         definitions = Definitions(store)
         reread = full or not definitions.current(pipeline)
+        owed = set() if reread else definitions.owed(pipeline)
         cursor = None if reread else store.cursors.get(cursor_name(pipeline.name))
         finder = None
         if cursor is None:
@@ -112,24 +114,37 @@ class Runner:
             if finder is not None:   # parents pulled on demand meanwhile match against it too
                 self._listings[pipeline.name] = finder
         try:
-            self._read_changes(pipeline, source, cursor, finder, summary)
+            read = self._read_changes(pipeline, source, cursor, finder, summary, owed)
+            self._sync_owed(pipeline, owed - read, summary)
             self._check_on_disk(pipeline)
-            definitions.synced(pipeline)
+            failed = {failure.source_id for failure in summary.failures}
+            definitions.synced(pipeline, owed=failed if reread else owed & failed)
         except AuthError as exc:
             summary.stopped = str(exc)
             self._audit_failure(pipeline, None, exc)
 
     def _read_changes(self, pipeline: Pipeline, source: Connector, cursor: str | None,
-                      finder: Finder | None, summary: RunSummary) -> None:
-        """Sync each page from `cursor`, storing the cursor after it."""
+                      finder: Finder | None, summary: RunSummary, owed: set[str]) -> set[str]:
+        """Sync each page from `cursor`, storing the cursor after it; the `owed` ids read."""
+        read: set[str] = set()
         for page in source.read_changes(pipeline.source.entity, cursor):
             self._check_on_disk(pipeline)
             if page.total is not None and self.on_total is not None:
                 self.on_total(pipeline.name, page.total)
             for outcome in self._sync_all(pipeline, page.records, finder):
                 summary.add(outcome)
+            read.update(record.id for record in page.records if record.id in owed)
             if page.cursor is not None:
                 self.runtime.store.cursors.put(cursor_name(pipeline.name), page.cursor)
+        return read
+
+    def _sync_owed(self, pipeline: Pipeline, owed: set[str], summary: RunSummary) -> None:
+        """Sync again, by id, the records that failed under the current definition."""
+        if owed:
+            log.info("pipeline %s: syncing again %d record(s) that failed after its last "
+                     "edit", pipeline.name, len(owed))
+        for source_id in sorted(owed):
+            summary.add(self.sync_id(pipeline.name, source_id))
 
     def _check_on_disk(self, pipeline: Pipeline) -> None:
         """Raise `DefinitionChanged` when the pipeline's file is not the one loaded."""
