@@ -11,6 +11,11 @@ again, by id, until they go through. The digest is stored all the same, so one r
 that cannot sync (bad data in the source, say) costs each run one read of that record, not
 a read of every record and a listing of the whole target, every poll until someone fixes it.
 
+A pipeline with no stored digest adopts its definition as it is, without reading
+everything: it has never run (its first run reads everything anyway), or its store comes
+from before digests were kept, when an edit reached records only as they changed. An edit
+made before that upgrade therefore reaches its records with `run --full`, as it did before.
+
 Everything that decides which records sync and what they render is in the digest: target,
 mapping, params, filter, deleted_when, match keys and policies. Where the YAML sits in its
 file (line numbers, comments, descriptions, triggers) is not.
@@ -78,16 +83,22 @@ class Definitions:
         self._store = store
 
     def stored(self, pipeline: Pipeline) -> str | None:
-        """The fingerprint of the last finished run's definition; None before any."""
+        """The fingerprint of the definition its records were synced under; None before any."""
         return self._store.cursors.get(_PREFIX + pipeline.name)
 
     def current(self, pipeline: Pipeline) -> bool:
         """Whether the records of `pipeline` were last synced under its definition as it is.
 
-        False also for a pipeline that has finished no run since definitions were kept:
-        its next run reads everything once, and writes only what differs.
+        True also while none is stored: a first run, or the first since the store was
+        upgraded from before definitions were kept, adopts the definition (see `adopt`).
         """
-        return self.stored(pipeline) == definition_fingerprint(pipeline)
+        stored = self.stored(pipeline)
+        return stored is None or stored == definition_fingerprint(pipeline)
+
+    def adopt(self, pipeline: Pipeline) -> None:
+        """Store the pipeline's definition unless one is stored: nothing synced so far was
+        synced under another that this process knows of."""
+        self._store.cursors.setdefault(_PREFIX + pipeline.name, definition_fingerprint(pipeline))
 
     def owed(self, pipeline: Pipeline) -> set[str]:
         """Source ids that failed to sync under the stored definition, to sync again."""

@@ -105,6 +105,7 @@ class Runner:
         if pipeline.source_occurred_at is not None:
             self._beginnings.of(pipeline.name)   # a run, even of nothing, begins the pipeline
         definitions = Definitions(store)
+        definitions.adopt(pipeline)
         reread = full or not definitions.current(pipeline)
         owed = set() if reread else definitions.owed(pipeline)
         cursor = None if reread else store.cursors.get(cursor_name(pipeline.name))

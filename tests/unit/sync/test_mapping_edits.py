@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import PEOPLE as PEOPLE_YAML
 from conftest import World, with_pipelines
+from sqlalchemy import delete
 
 from ml_connector.engine.errors import AuthError, RetryableError
 from ml_connector.engine.planning.plan import plan
+from ml_connector.engine.store import tables
+from ml_connector.engine.sync.fingerprint import Definitions, definition_fingerprint
 from ml_connector.engine.sync.reconcile import reconcile
 
 PEOPLE = "contacts-to-people"
@@ -174,3 +177,37 @@ def test_records_that_failed_under_an_edit_are_synced_again_until_they_go_throug
     assert world.alpha.calls["get"] == gets + 2          # c2 alone, once a run
     assert edited.runner().run(PEOPLE).counts == {}      # nothing owed any more
     assert world.alpha.calls["get"] == gets + 2
+
+
+def test_a_store_from_before_definitions_were_kept_adopts_them_without_reading_all(
+        world: World) -> None:
+    synced(world)
+    with world.runtime.store.database.write() as conn:   # as the upgrade leaves it
+        conn.execute(delete(tables.cursors).where(tables.cursors.c.name.like("definition%")))
+    pipeline = world.runtime.pipelines.get(PEOPLE)
+    assert Definitions(world.runtime.store).stored(pipeline) is None
+    foreseen = plan(world.runtime, PEOPLE)
+    assert not foreseen.definition_changed and world.alpha.cursors[-1] is not None
+    world.runner().run(PEOPLE)
+    assert world.alpha.cursors[-1] is not None           # from the cursor, as planned
+    assert Definitions(world.runtime.store).stored(pipeline) == definition_fingerprint(pipeline)
+
+
+def test_a_first_run_stopped_then_edited_reads_everything_again(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(7):                                   # two pages: the first one's cursor
+        world.alpha.put("contact", f"c{n}", {"name": f"person {n}"})   # is stored
+    target = world.runtime.connector("beta")
+    create = target.create
+
+    def revoked_at_c6(entity: str, payload: dict, **kwargs: object) -> object:
+        if payload["metadata"]["contact_id"] == "c6":
+            raise AuthError("authorisation revoked; run `ml-connector connections auth beta`")
+        return create(entity, payload, **kwargs)
+
+    monkeypatch.setattr(target, "create", revoked_at_c6)
+    assert world.runner().run(PEOPLE).stopped
+    monkeypatch.undo()
+    with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
+    assert world.alpha.cursors[-1] is None
+    assert person(world, "c0")["name"] == "PERSON 0"
