@@ -98,7 +98,9 @@ class Definitions:
     def adopt(self, pipeline: Pipeline) -> None:
         """Store the pipeline's definition unless one is stored: nothing synced so far was
         synced under another that this process knows of."""
-        self._store.cursors.setdefault(_PREFIX + pipeline.name, definition_fingerprint(pipeline))
+        if self.stored(pipeline) is None:   # a read: the common case writes nothing
+            self._store.cursors.setdefault(_PREFIX + pipeline.name,
+                                           definition_fingerprint(pipeline))
 
     def owed(self, pipeline: Pipeline) -> set[str]:
         """Source ids that failed to sync under the stored definition, to sync again."""

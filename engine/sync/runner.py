@@ -100,6 +100,7 @@ class Runner:
         return summary
 
     def _run(self, pipeline: Pipeline, summary: RunSummary, full: bool) -> None:
+        """The run itself, into `summary`; `run` keeps the runs in progress around it."""
         source = self.runtime.connector(pipeline.source.connection)
         store = self.runtime.store
         if pipeline.source_occurred_at is not None:
