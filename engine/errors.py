@@ -7,6 +7,7 @@
     │   ├── RenderError               a mapping failed for this record
     │   └── MissingLink               a referenced record is not linked yet (synced on demand)
     ├── StoreError                    the state store is unreadable or the master key is wrong
+    ├── DefinitionChanged             a pipeline file changed on disk since it was loaded: restart
     └── ConnectorError                a connector call failed; the subclass says how to react
         ├── RetryableError            transient (429, 5xx, timeout): the only kind retries retry
         ├── AuthError                 credentials rejected: names the command that re-authorises
@@ -50,6 +51,20 @@ class PipelineInvalid(InvalidInput):
 
 class StoreError(MlConnectorError):
     """The state store cannot be used as it is (wrong master key, unreadable database)."""
+
+
+class DefinitionChanged(MlConnectorError):
+    """The pipeline's file on disk is no longer the one this process loaded.
+
+    A process running the older definition would write its payloads over those a process
+    with the newer one wrote, and each would then undo the other. So it syncs nothing of
+    that pipeline until it is restarted, and says so.
+    """
+
+    def __init__(self, pipeline: str, path: str):
+        self.pipeline, self.path = pipeline, path
+        super().__init__(f"pipeline {pipeline}: {path} changed on disk since it was loaded; "
+                         "start the command again to run the pipeline as the file is now")
 
 
 class RecordError(MlConnectorError):

@@ -69,7 +69,7 @@ def start(state: CliState, serve_url: str, seed: bool) -> None:
                    "Ctrl-C stops the emulators and saves their state.", err=True)
         stopped = _wait_for_stop(servers)
     if stopped is not None:
-        raise MlConnectorError(f"the emulator of connection {stopped!r} stopped on its own; "
+        raise MlConnectorError(f"the emulator of connection {stopped} stopped on its own; "
                                "the others were stopped and their state saved")
     click.echo("emulators stopped; their state is saved", err=True)
 
@@ -88,7 +88,7 @@ def _emulator(runtime: Runtime, connection: EmulatedConnection, serve_url: str,
     try:
         server = BackgroundServer(app, host=connection.host, port=connection.port).start()
     except RuntimeError:
-        raise InvalidInput(port_problem(connection) or f"connection {connection.name!r}: its "
+        raise InvalidInput(port_problem(connection) or f"connection {connection.name}: its "
                            f"emulator did not start on {connection.url}") from None
     click.echo(f"{connection.name}: emulator on {connection.url}\n"
                f"  state in {_shown(path)}", err=True)

@@ -22,10 +22,12 @@ from ml_connector.engine.triggers.service import Service, ServiceOptions
 @click.option("--no-poll", is_flag=True, help="Do not run the pipelines' poll triggers.")
 @pass_state
 def serve(state: CliState, host: str, port: int, workers: int, no_poll: bool) -> None:
-    """Receive webhooks at /webhooks/CONNECTION, poll on schedule, expose /healthz and /metrics.
+    """Receive webhooks at /webhooks/CONNECTION, poll on schedule, expose /livez, /healthz and
+    /metrics.
 
-    It first lists what it will poll and when, and the webhook paths it accepts. /healthz
-    answers 503 with the reasons while the service is degraded.
+    It first lists what it will poll and when, and the webhook paths it accepts. Route
+    webhooks and liveness probes by /livez (200 while it can store webhooks); alert on
+    /healthz, which answers 503 with the reasons while the service is degraded.
     """
     service = Service(state.runtime(), ServiceOptions(workers=workers, poll=not no_poll))
     for line in announcement(service, f"http://{host}:{port}", utcnow()):

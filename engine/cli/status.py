@@ -14,14 +14,8 @@ from ml_connector.engine.cli.audit import json_option, when_text
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.cli.tables import labelled, plain
 from ml_connector.engine.store import Backlog, PollRecord
-from ml_connector.engine.sync.status import (
-    ConnectionHealth,
-    PipelineStatus,
-    Status,
-    age_seconds,
-    collect_status,
-)
-from ml_connector.engine.triggers.health import span
+from ml_connector.engine.sync.status import PipelineStatus, Status, age_seconds, collect_status
+from ml_connector.engine.triggers.health import ConnectionHealth, span
 
 CURSOR_SHOWN = 40
 WIDTH = 80  # status is read in terminals and in mails from cron alike

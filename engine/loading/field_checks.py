@@ -79,10 +79,12 @@ def _read(expression: Expression, path: Path, scope: Scope,
           entity: str) -> tuple[list[Diagnostic], Known | None]:
     if expression.kind == "literal":
         return [], None
-    try:
-        ast = default_environment().parse(expression.source)
-    except TemplateSyntaxError:  # it failed to compile, and that is reported already
-        return [], None
+    ast = expression.ast
+    if ast is None:   # unusable: its problem is reported; the fields it names still count
+        try:
+            ast = default_environment().parse(expression.source)
+        except TemplateSyntaxError:  # it failed to compile, and that is reported already
+            return [], None
     found, whole = read_fields(ast, scope, entity)
     where = label(path)
     return [Diagnostic(template_location(expression.location, expression.source, line),

@@ -6,6 +6,7 @@ import os
 from pathlib import Path
 
 from ml_connector.engine.diagnostics import Diagnostic, Location
+from ml_connector.engine.loading.on_disk import text_digest
 from ml_connector.engine.loading.yaml_nodes import YamlDocument, parse_yaml
 
 
@@ -32,4 +33,6 @@ def read_document(path: Path) -> YamlDocument:
         reason = exc.strerror if isinstance(exc, OSError) and exc.strerror else str(exc)
         doc.diagnostics.append(Diagnostic(Location(shown, 1, 1), f"cannot read file: {reason}"))
         return doc
-    return parse_yaml(text, shown)
+    doc = parse_yaml(text, shown)
+    doc.digest = text_digest(text)
+    return doc

@@ -10,10 +10,8 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 from jinja2 import nodes
-from jinja2.exceptions import TemplateSyntaxError
 
 from ml_connector.engine.mapping import Expression, ForEachNode, ListNode, ObjectNode
-from ml_connector.engine.mapping.environment import default_environment
 from ml_connector.engine.model.pipeline import Pipeline
 
 LINK_FUNCTIONS = frozenset({"link", "linked_source"})
@@ -73,14 +71,10 @@ def _mapping_expressions(node: object) -> Iterator[Expression]:
 def linked_pipelines(expression: Expression,
                      functions: frozenset[str] = LINK_FUNCTIONS) -> list[str]:
     """Pipeline names passed as a literal first argument to `link()` or `linked_source()`."""
-    if not functions & set(expression.names):
-        return []
-    try:
-        ast = default_environment().parse(expression.source)
-    except TemplateSyntaxError:  # cannot happen for a compiled expression; nothing to report
+    if not functions & set(expression.names) or expression.ast is None:
         return []
     names = []
-    for call in ast.find_all(nodes.Call):
+    for call in expression.ast.find_all(nodes.Call):
         target, args = call.node, call.args
         if isinstance(target, nodes.Name) and target.name in functions and args \
                 and isinstance(args[0], nodes.Const) and isinstance(args[0].value, str):

@@ -132,7 +132,7 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
     return Pipeline(
         name=data["name"], description=data.get("description", ""),
         source=source.endpoint, target=target.endpoint, mapping=mapping,
-        path=str(path.absolute()), location=doc.locate(("name",)),
+        path=str(path.absolute()), file_digest=doc.digest, location=doc.locate(("name",)),
         source_filter=source_filter, source_deleted_when=deleted_when,
         source_occurred_at=occurred_at, match=match,
         depends_on=tuple(data.get("depends_on", ())),

@@ -37,6 +37,7 @@ class YamlDocument:
     diagnostics: list[Diagnostic] = field(default_factory=list)
     values: dict[Path, Location] = field(default_factory=dict)
     keys: dict[Path, Location] = field(default_factory=dict)
+    digest: str | None = None   # of the text read from the file (see loading/on_disk.py)
 
     def locate(self, path: Path) -> Location:
         """Where the value at `path` starts; the nearest enclosing value when it is absent."""

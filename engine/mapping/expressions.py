@@ -44,14 +44,21 @@ class ExpressionError(Exception):
 
 
 class Expression:
-    """One value of a pipeline file, ready to evaluate against a record's context."""
+    """One value of a pipeline file, ready to evaluate against a record's context.
 
-    __slots__ = ("_evaluate", "kind", "location", "names", "source")
+    `ast` is the template as parsed when it was compiled (None for a literal or an
+    unusable value), kept so the checks that read it at load need not parse it again.
+    Jinja folds its constant parts (`'U' ~ 'SD'` becomes `'USD'`) as it compiles; the
+    names and fields it reads are as written.
+    """
+
+    __slots__ = ("_evaluate", "ast", "kind", "location", "names", "source")
 
     def __init__(self, source: str, location: Location, names: frozenset[str], kind: str,
-                 evaluate: Callable[[Mapping[str, Any]], Any]):
+                 evaluate: Callable[[Mapping[str, Any]], Any],
+                 ast: nodes.Template | None = None):
         self.source, self.location, self.names, self.kind = source, location, names, kind
-        self._evaluate = evaluate
+        self._evaluate, self.ast = evaluate, ast
 
     def evaluate(self, context: Mapping[str, Any]) -> Any:
         """The expression's value; Jinja's errors (undefined, sandbox) propagate as raised."""
@@ -167,4 +174,4 @@ def compile_expression(value: Any, location: Location,
         kind, evaluate = _compile(ast)
     except TemplateSyntaxError as exc:
         raise _syntax_error(exc, value, location) from None
-    return Expression(value, location, names, kind, evaluate)
+    return Expression(value, location, names, kind, evaluate, ast)

@@ -76,6 +76,8 @@ class Pipeline:
     mapping: MappingNode
     path: str
     location: Location
+    # Of the file text it was loaded from: whether the file changed since (loading/on_disk.py).
+    file_digest: str | None = None
     source_filter: Expression | None = None
     # True for a source record that counts as deleted (e.g. deactivated): the delete policy
     # applies to it exactly as to a record the source system reports deleted.

@@ -80,7 +80,7 @@ def emulated_connections(project: Project,
             continue
         plugin = registry.get(connection.connector)
         if not isinstance(plugin, EmulatorSetup):
-            notes.append(f"{connection.name}: connector {connection.connector!r} ships no "
+            notes.append(f"{connection.name}: connector {connection.connector} ships no "
                          "emulator that can stand in for a connection")
             continue
         found.append(EmulatedConnection(connection.name, plugin, *address))
@@ -92,7 +92,7 @@ def port_problem(connection: EmulatedConnection) -> str | None:
     problem = bind_problem(connection.host, connection.port)
     if problem is None:
         return None
-    return (f"connection {connection.name!r}: {problem} (perhaps by this project's emulators, "
+    return (f"connection {connection.name}: {problem} (perhaps by this project's emulators, "
             "started in another terminal). Stop what holds it, or move the connection to a "
             "free port: change the port in its base_url and in every other URL of it in the "
             "project file")

@@ -21,8 +21,10 @@ from ml_connector.engine.store.database import Database, upsert
 from ml_connector.engine.store.types import UtcDateTime, utcnow
 
 # How a poll ended. A poll that ran, even if some of its records failed (those are in the
-# audit trail), is not a failed poll; a poll that could not run, or stopped, is.
+# audit trail), is not a failed poll; a poll that could not run, or stopped, is. STALE: it
+# was not run, because the pipeline's file changed on disk since the service loaded it.
 RAN, RECORDS_FAILED, STOPPED, BROKE = "ok", "records failed", "stopped", "error"
+STALE = "stale"
 
 
 @dataclass(frozen=True)
@@ -45,6 +47,12 @@ class PollRecord:
     def stopped(self) -> bool:
         """The latest poll stopped for want of authorisation, which no retry repairs."""
         return self.outcome == STOPPED
+
+    @property
+    def stale(self) -> bool:
+        """The latest poll was not run: the service holds an older pipeline file than the
+        one on disk, and only a restart repairs that."""
+        return self.outcome == STALE
 
 
 def _from_row(row: Any) -> PollRecord:

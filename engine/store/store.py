@@ -15,6 +15,7 @@ from contextlib import AbstractContextManager
 from pathlib import Path
 from types import TracebackType
 
+from sqlalchemy import literal, select
 from sqlalchemy.engine import URL, make_url
 from sqlalchemy.exc import OperationalError
 
@@ -94,6 +95,11 @@ class Store:
     def database(self) -> Database:
         """The underlying database, for store maintenance code and tests."""
         return self._db
+
+    def ping(self) -> None:
+        """Raise unless the database answers a query: what storing a webhook needs first."""
+        with self._db.read() as connection:
+            connection.execute(select(literal(1))).scalar_one()
 
     @property
     def master_key(self) -> MasterKey:

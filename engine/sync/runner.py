@@ -15,8 +15,15 @@ from collections.abc import Callable, Iterable
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
-from ml_connector.engine.errors import AuthError, ConnectorError, RecordError, RetryableError
+from ml_connector.engine.errors import (
+    AuthError,
+    ConnectorError,
+    DefinitionChanged,
+    RecordError,
+    RetryableError,
+)
 from ml_connector.engine.model.pipeline import Pipeline
+from ml_connector.engine.plugins.protocol import Connector
 from ml_connector.engine.records import Record
 from ml_connector.engine.store.audit import AuditEntry
 from ml_connector.engine.sync.actions import Action
@@ -72,43 +79,79 @@ class Runner:
         After an edit of the pipeline's definition (its mapping, params, filter, match or
         policies: see fingerprint.py) the run reads every record, so the edit reaches the
         records it changes; unchanged payloads still cost no write. The definition is
-        recorded once a run finishes without being stopped.
+        recorded once a run finishes without being stopped; records that failed under it
+        are synced again by each later run until they go through.
+
+        A pipeline whose file changed on disk since this process loaded it is not run at
+        all (`DefinitionChanged`): its older definition must not undo the newer one's work.
 
         Reading from the beginning, unlinked records are matched against one listing of the
         target, when its connector offers one, rather than a search each (see match_index).
         """
         pipeline = self.runtime.pipelines.get(name)
+        self._check_on_disk(pipeline)
         summary = RunSummary(pipeline.name, self.run_id)
+        self._running[pipeline.name] = summary   # first: parents pulled from now on count here
+        try:
+            self._run(pipeline, summary, full)
+        finally:
+            self._running.pop(pipeline.name, None)
+            self._listings.pop(pipeline.name, None)
+        return summary
+
+    def _run(self, pipeline: Pipeline, summary: RunSummary, full: bool) -> None:
+        """The run itself, into `summary`; `run` keeps the runs in progress around it."""
         source = self.runtime.connector(pipeline.source.connection)
         store = self.runtime.store
         if pipeline.source_occurred_at is not None:
             self._beginnings.of(pipeline.name)   # a run, even of nothing, begins the pipeline
         definitions = Definitions(store)
+        definitions.adopt(pipeline)
         reread = full or not definitions.current(pipeline)
+        owed = set() if reread else definitions.owed(pipeline)
         cursor = None if reread else store.cursors.get(cursor_name(pipeline.name))
         finder = None
         if cursor is None:
             finder = listing_finder(pipeline, self.runtime.connector(pipeline.target.connection))
             if finder is not None:   # parents pulled on demand meanwhile match against it too
                 self._listings[pipeline.name] = finder
-        self._running[pipeline.name] = summary
         try:
-            for page in source.read_changes(pipeline.source.entity, cursor):
-                if page.total is not None and self.on_total is not None:
-                    self.on_total(pipeline.name, page.total)
-                for outcome in self._sync_all(pipeline, page.records, finder):
-                    summary.add(outcome)
-                if page.cursor is not None:
-                    store.cursors.put(cursor_name(pipeline.name), page.cursor)
-            definitions.synced(pipeline)
+            read = self._read_changes(pipeline, source, cursor, finder, summary, owed)
+            self._sync_owed(pipeline, owed - read, summary)
+            self._check_on_disk(pipeline)
+            failed = {failure.source_id for failure in summary.failures}
+            definitions.synced(pipeline, owed=failed if reread else owed & failed)
         except AuthError as exc:
             summary.stopped = str(exc)
             self._audit_failure(pipeline, None, exc)
-        finally:
-            self._running.pop(pipeline.name, None)
-            if finder is not None:
-                self._listings.pop(pipeline.name, None)
-        return summary
+
+    def _read_changes(self, pipeline: Pipeline, source: Connector, cursor: str | None,
+                      finder: Finder | None, summary: RunSummary, owed: set[str]) -> set[str]:
+        """Sync each page from `cursor`, storing the cursor after it; the `owed` ids read."""
+        read: set[str] = set()
+        for page in source.read_changes(pipeline.source.entity, cursor):
+            self._check_on_disk(pipeline)
+            if page.total is not None and self.on_total is not None:
+                self.on_total(pipeline.name, page.total)
+            for outcome in self._sync_all(pipeline, page.records, finder):
+                summary.add(outcome)
+            read.update(record.id for record in page.records if record.id in owed)
+            if page.cursor is not None:
+                self.runtime.store.cursors.put(cursor_name(pipeline.name), page.cursor)
+        return read
+
+    def _sync_owed(self, pipeline: Pipeline, owed: set[str], summary: RunSummary) -> None:
+        """Sync again, by id, the records that failed under the current definition."""
+        if owed:
+            log.info("pipeline %s: syncing again %d record(s) that failed after its last "
+                     "edit", pipeline.name, len(owed))
+        for source_id in sorted(owed):
+            summary.add(self.sync_id(pipeline.name, source_id))
+
+    def _check_on_disk(self, pipeline: Pipeline) -> None:
+        """Raise `DefinitionChanged` when the pipeline's file is not the one loaded."""
+        if self.runtime.pipeline_files.changed(pipeline):
+            raise DefinitionChanged(pipeline.name, pipeline.path)
 
     def run_all(self, names: Iterable[str] | None = None, *, full: bool = False
                 ) -> list[RunSummary]:
@@ -155,6 +198,7 @@ class Runner:
     def sync_id(self, name: str, source_id: str, *, finder: Finder | None = None) -> Outcome:
         """Fetch one source record by id and sync it (webhooks, replay, on-demand parents)."""
         pipeline = self.runtime.pipelines.get(name)
+        self._check_on_disk(pipeline)
         source = self.runtime.connector(pipeline.source.connection)
         try:
             record = source.get(pipeline.source.entity, source_id)
@@ -172,6 +216,7 @@ class Runner:
         missing record takes the delete path, exactly as when `get` answers None.
         """
         pipeline = self.runtime.pipelines.get(name)
+        self._check_on_disk(pipeline)
         if record is None:
             record = Record(pipeline.source.entity, source_id, {}, deleted=True)
         return self.sync_record(pipeline, record, finder=finder)

@@ -16,6 +16,7 @@ from typing import Any
 
 from ml_connector.engine.errors import InvalidInput
 from ml_connector.engine.loading import PipelineSet, load_workspace
+from ml_connector.engine.loading.on_disk import PipelineFiles
 from ml_connector.engine.loading.references import resolve_references
 from ml_connector.engine.model.project import Project
 from ml_connector.engine.plugins.protocol import Connector, ConnectorContext, ConnectorPlugin
@@ -36,6 +37,8 @@ class Runtime:
     env: Mapping[str, str] = field(default_factory=lambda: dict(os.environ))
     # Builds each connection's `on_event` hook (the service wires it to its metrics).
     event_hooks: Callable[[str], Callable[[str, Mapping[str, Any]], None]] | None = None
+    # Whether the pipelines loaded are still the files on disk (asked before each sync).
+    pipeline_files: PipelineFiles = field(default_factory=PipelineFiles)
     _connectors: dict[str, Connector] = field(default_factory=dict)
     _lock: threading.Lock = field(default_factory=threading.Lock)
 

@@ -30,8 +30,7 @@ from ml_connector.engine.triggers.health import (
     durable_problems,
 )
 
-__all__ = ["ConnectionHealth", "PipelineStatus", "Status", "age_seconds", "collect_status",
-           "connection_health"]
+__all__ = ["PipelineStatus", "Status", "age_seconds", "collect_status"]
 
 
 @dataclass(frozen=True)
@@ -56,10 +55,6 @@ class Status:
     inbox: Backlog
     connections: list[ConnectionHealth]
     problems: list[Problem]
-
-    @property
-    def inbox_depth(self) -> int:
-        return self.inbox.depth
 
     @property
     def healthy(self) -> bool:
@@ -93,7 +88,7 @@ def collect_status(runtime: Runtime, *, now: Callable[[], datetime] | None = Non
                    for name in sorted(runtime.project.connections)]
     backlog = runtime.store.inbox.backlog(at - policy.inbox_stall_window)
     problems = durable_problems(runtime, at, policy=policy, connections=connections,
-                                backlog=backlog)
+                                backlog=backlog, polls=polls)
     return Status(at, pipelines, backlog, connections, problems)
 
 

@@ -13,11 +13,12 @@ from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.triggers.service import Service
 
 WIDTH = 80   # a terminal's width: pipeline lists wrap under themselves, not mid-name
+ENDPOINTS = "  route webhooks and restarts by /livez; alert on /healthz; metrics at /metrics"
 
 
 def announcement(service: Service, url: str, started: datetime) -> list[str]:
     """The lines `serve` prints once it is about to listen on `url`."""
-    lines = [f"serving on {url} (health at /healthz, metrics at /metrics)"]
+    lines = [f"serving on {url}", ENDPOINTS]
     lines += _poll_lines(service, started)
     routes = webhook_routes(service.runtime)
     if not routes:

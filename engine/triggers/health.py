@@ -9,7 +9,10 @@ doing nothing useful, and says what is wrong and, when known, what fixes it:
 - authorisation: a connection's connector says (`health()`) it cannot log in; a connection
   whose connector cannot even be opened or asked counts too;
 - inbox: the oldest waiting event has waited longer than `INBOX_MAX_WAIT` (15 min), or over
-  a whole `INBOX_STALL_WINDOW` (5 min) events kept arriving and none was settled.
+  a whole `INBOX_STALL_WINDOW` (5 min) events kept arriving and none was settled;
+- pipeline: a pipeline's file changed on disk since `serve` loaded it, so `serve` syncs
+  nothing of it until restarted (its latest poll says so in the store; `serve` also sees
+  it at once for every pipeline, polled or not).
 
 These read only the store and the connectors' `health()`, so `status`, in another process,
 reaches the verdict `/healthz` does; `serve` adds what only it can see (its own threads).
@@ -29,6 +32,8 @@ from ml_connector.engine.store import Backlog, PollRecord
 from ml_connector.engine.sync.runtime import Runtime
 
 FAILURES_IN_A_ROW = 3
+CHANGED_ON_DISK = "pipelines changed on disk since serve started"
+RESTART_TO_LOAD = "restart `ml-connector serve` to load them"
 INBOX_MAX_WAIT = timedelta(minutes=15)
 INBOX_STALL_WINDOW = timedelta(minutes=5)
 
@@ -44,13 +49,23 @@ class HealthPolicy:
 
 @dataclass(frozen=True)
 class Problem:
-    """One reason the service is degraded: which check, about what, why, and the fix."""
+    """One reason the service is degraded: which check, about what, why, and the fix.
 
-    check: str          # poll | authorisation | connection | inbox | worker
+    Its texts are redacted here, whatever made them: they quote errors (an inbox item's, a
+    worker's, a poll's, a connector's), and an error may carry a token or a key, which must
+    reach neither `/healthz`, `status` nor a log.
+    """
+
+    check: str          # poll | authorisation | connection | inbox | worker | pipeline
     subject: str        # the pipeline, connection or thread concerned ("" for the inbox)
     problem: str
     fix: str | None = None
     since: datetime | None = None
+
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "problem", redact_text(self.problem))
+        if self.fix is not None:
+            object.__setattr__(self, "fix", redact_text(self.fix))
 
     def as_dict(self) -> dict[str, Any]:
         return {"check": self.check, "subject": self.subject, "problem": self.problem,
@@ -114,6 +129,9 @@ def poll_problems(polls: Mapping[str, PollRecord], pipelines: Iterable[str],
         record = polls.get(name)
         if record is None or not record.failing:
             continue
+        if record.stale:
+            problems.append(changed_on_disk(name, since=record.failing_since))
+            continue
         if record.stopped:
             text = f"stopped for want of authorisation: {record.error}"
         elif record.failures_in_row >= policy.failures_in_a_row:
@@ -122,6 +140,17 @@ def poll_problems(polls: Mapping[str, PollRecord], pipelines: Iterable[str],
             continue
         problems.append(Problem("poll", name, text, since=record.failing_since))
     return problems
+
+
+def changed_on_disk(pipeline: str, *, since: datetime | None = None) -> Problem:
+    """The problem of a service that holds an older file of `pipeline` than the one on disk."""
+    return Problem("pipeline", pipeline, CHANGED_ON_DISK, fix=RESTART_TO_LOAD, since=since)
+
+
+def definition_problems(runtime: Runtime) -> list[Problem]:
+    """The pipelines of `runtime` whose files changed on disk since it loaded them."""
+    return [changed_on_disk(name) for name in runtime.pipelines.order
+            if runtime.pipeline_files.changed(runtime.pipelines.get(name))]
 
 
 def inbox_problems(backlog: Backlog, now: datetime, policy: HealthPolicy) -> list[Problem]:
@@ -151,12 +180,13 @@ def inbox_problems(backlog: Backlog, now: datetime, policy: HealthPolicy) -> lis
 def durable_problems(runtime: Runtime, now: datetime, *, policy: HealthPolicy | None = None,
                      polled: Iterable[str] | None = None,
                      connections: Iterable[ConnectionHealth] | None = None,
-                     backlog: Backlog | None = None) -> list[Problem]:
+                     backlog: Backlog | None = None,
+                     polls: Mapping[str, PollRecord] | None = None) -> list[Problem]:
     """Every problem the store and the connectors show, whichever process asks.
 
     `polled` limits the poll check to the pipelines a service polls (by default all);
-    `connections` and `backlog` save reading them again when the caller has them already
-    (the backlog counting arrivals since `now - policy.inbox_stall_window`).
+    `connections`, `backlog` and `polls` save reading them again when the caller has them
+    already (the backlog counting arrivals since `now - policy.inbox_stall_window`).
     """
     policy = policy or HealthPolicy()
     if connections is None:
@@ -166,8 +196,10 @@ def durable_problems(runtime: Runtime, now: datetime, *, policy: HealthPolicy | 
     pipelines = [name for name in runtime.pipelines.order if name in wanted]
     if backlog is None:
         backlog = runtime.store.inbox.backlog(now - policy.inbox_stall_window)
+    if polls is None:
+        polls = runtime.store.polls.all()
     return [*connection_problems(connections),
-            *poll_problems(runtime.store.polls.all(), pipelines, policy),
+            *poll_problems(polls, pipelines, policy),
             *inbox_problems(backlog, now, policy)]
 
 

@@ -7,7 +7,9 @@ One pipeline never polls twice at the same time.
 Each poll's outcome is stored (`store.polls`): `status` and `/healthz` read it there. A
 failing poll is logged as one line naming the pipeline, the connection when its connector
 says it is the one that cannot log in, the cause and the fix; the same failure again is not
-logged again (see `failure_log`), and its recovery is.
+logged again (see `failure_log`), and its recovery is. A pipeline whose file changed on
+disk since the service loaded it is not polled (its poll is stored as stale) until the
+service is restarted and loads the file as it is.
 """
 
 from __future__ import annotations
@@ -17,11 +19,18 @@ import threading
 import time
 from collections.abc import Callable
 
-from ml_connector.engine.store.polls import BROKE, RAN, RECORDS_FAILED, STOPPED
+from ml_connector.engine.errors import DefinitionChanged
+from ml_connector.engine.store.polls import BROKE, RAN, RECORDS_FAILED, STALE, STOPPED
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.triggers.failure_log import FailureLog, one_line
-from ml_connector.engine.triggers.health import HealthPolicy, Problem, connection_health
+from ml_connector.engine.triggers.health import (
+    CHANGED_ON_DISK,
+    RESTART_TO_LOAD,
+    HealthPolicy,
+    Problem,
+    connection_health,
+)
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.streaks import ErrorStreak
 
@@ -92,6 +101,9 @@ class PollScheduler:
     def _poll(self, name: str) -> None:
         try:
             summary = self.runner.fork(trigger="poll").run(name)
+        except DefinitionChanged:   # not run: an older definition must not undo a newer one
+            self._failed(name, STALE, f"{CHANGED_ON_DISK}; {RESTART_TO_LOAD}")
+            return
         except Exception as exc:  # a poll that breaks must not stop the service
             self._failed(name, BROKE, one_line(exc), exc)
             return
@@ -109,7 +121,7 @@ class PollScheduler:
     def _failed(self, name: str, outcome: str, cause: str,
                 exc: BaseException | None = None) -> None:
         self.runner.runtime.store.polls.failed(name, outcome, cause)
-        self._count(name, "stopped" if outcome == STOPPED else "error")
+        self._count(name, {STOPPED: "stopped", STALE: "stale"}.get(outcome, "error"))
         self.failures.failed(name, cause, f"poll of {name} failed: {cause}", exc)
 
     def _who_cannot_log_in(self, name: str, reason: str) -> str:

@@ -6,10 +6,16 @@ and exit; anything not yet processed stays in the inbox (stored before it was an
 claimed items whose worker died return after their lease. A restart resumes from the inbox
 and the cursors, so nothing is lost.
 
-`/healthz` answers 200 `{"status": "ok"}` only while nothing is wrong; otherwise 503
-`{"status": "degraded", "problems": [...]}`, one entry per reason: the checks of `health`
-(polls failing, authorisation broken, the inbox not drained) plus what only this process
-sees (a thread that stopped, a worker whose errors repeat, events held for authorisation).
+Two health endpoints answer two questions. `/livez` is for whatever routes webhooks to the
+process or restarts it: 200 while it answers HTTP and can reach the store its webhooks go
+to, 503 only while it is stopping or cannot. It stays 200 while degraded on purpose: while a
+connection's authorisation is revoked, this process is the one that holds the webhooks until
+someone re-authorises, so taking it out of rotation or restarting it would help no one.
+`/healthz` is for monitoring and alerting: 200 `{"status": "ok"}` only while nothing is
+wrong; otherwise 503 `{"status": "degraded", "problems": [...]}`, one entry per reason: the
+checks of `health` (polls failing, authorisation broken, the inbox not drained) plus what
+only this process sees (a thread that stopped, a worker whose errors repeat, events held
+for authorisation, a pipeline file changed on disk since it started).
 """
 
 from __future__ import annotations
@@ -28,12 +34,18 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
+from ml_connector.engine.redaction import redact_text
 from ml_connector.engine.store.types import utcnow
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
-from ml_connector.engine.triggers.failure_log import FailureLog
-from ml_connector.engine.triggers.health import HealthPolicy, Problem, durable_problems
+from ml_connector.engine.triggers.failure_log import FailureLog, one_line
+from ml_connector.engine.triggers.health import (
+    HealthPolicy,
+    Problem,
+    definition_problems,
+    durable_problems,
+)
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.schedule import PollScheduler
 from ml_connector.engine.triggers.streaks import KeyedStreaks
@@ -125,12 +137,15 @@ class Service:
 
     def health(self) -> HealthReport:
         """Every reason this service is not doing its job right now (none: ok)."""
-        depth = self.runtime.store.inbox.depth()
+        policy, now = self.options.health, self.clock()
+        backlog = self.runtime.store.inbox.backlog(now - policy.inbox_stall_window)
+        depth = backlog.depth
         if self.stop.is_set():
             return HealthReport("stopping", [], depth)
-        policy = self.options.health
-        problems = durable_problems(self.runtime, self.clock(), policy=policy,
-                                    polled=self.poll_intervals)
+        # First, so the same problem read from the store (which knows since when) replaces it.
+        problems = definition_problems(self.runtime)
+        problems += durable_problems(self.runtime, now, policy=policy,
+                                     polled=self.poll_intervals, backlog=backlog)
         problems += self._thread_problems()
         for worker in self.workers:
             problems += worker.problems(policy)
@@ -147,6 +162,20 @@ class Service:
         report = await run_in_threadpool(self.health)   # it reads the store: off the loop
         return JSONResponse(report.as_dict(), status_code=200 if report.ok else 503)
 
+    def liveness(self) -> tuple[int, dict[str, str]]:
+        """`/livez`: whether routing webhooks here is any use (status code, body)."""
+        if self.stop.is_set():
+            return 503, {"status": "stopping"}
+        try:
+            self.runtime.store.ping()
+        except Exception as exc:  # whatever the driver raises: the store cannot take webhooks
+            return 503, {"status": "store unreachable", "problem": redact_text(one_line(exc))}
+        return 200, {"status": "alive"}
+
+    async def livez(self, _request: Request) -> JSONResponse:
+        status, body = await run_in_threadpool(self.liveness)
+        return JSONResponse(body, status_code=status)
+
     async def metrics_page(self, _request: Request) -> Response:
         return Response(self.metrics.render(), media_type="text/plain; version=0.0.4")
 
@@ -160,5 +189,6 @@ class Service:
                 self.shutdown()
 
         routes = [Route("/webhooks/{connection}", self.intake.handle, methods=["POST"]),
-                  Route("/healthz", self.healthz), Route("/metrics", self.metrics_page)]
+                  Route("/livez", self.livez), Route("/healthz", self.healthz),
+                  Route("/metrics", self.metrics_page)]
         return Starlette(routes=routes, lifespan=lifespan)

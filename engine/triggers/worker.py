@@ -6,6 +6,8 @@ are grouped by (connection, entity); when the connector can read many records in
 (`get_many`), each group is read once, and every item is then synced from that read. A failed
 item is retried with backoff up to a budget, then kept as failed (visible, replayable), never
 dropped; each item is settled on its own, whether or not its record was read with others.
+An event of a pipeline whose file changed on disk since the service loaded it waits, like
+one without authorisation, for the restarted service.
 
 A worker never dies of an unexpected error: an item that raises one is retried like any
 failed item, a loop that raises one (the store unreachable) backs off and goes on. Both are
@@ -19,7 +21,7 @@ import logging
 import threading
 import uuid
 
-from ml_connector.engine.errors import AuthError
+from ml_connector.engine.errors import AuthError, DefinitionChanged
 from ml_connector.engine.store import InboxItem
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.runner import Runner
@@ -31,7 +33,12 @@ from ml_connector.engine.triggers.coalescing import (
     group_by_source,
 )
 from ml_connector.engine.triggers.failure_log import FailureLog, one_line
-from ml_connector.engine.triggers.health import HealthPolicy, Problem
+from ml_connector.engine.triggers.health import (
+    CHANGED_ON_DISK,
+    RESTART_TO_LOAD,
+    HealthPolicy,
+    Problem,
+)
 from ml_connector.engine.triggers.metrics import ServiceMetrics
 from ml_connector.engine.triggers.routing import pipelines_for
 from ml_connector.engine.triggers.streaks import ErrorStreak, KeyedStreaks
@@ -113,6 +120,9 @@ class InboxWorker:
         except AuthError as exc:
             self._await_authorisation(item, exc)
             return
+        except DefinitionChanged as exc:
+            self._await_restart(item, exc)
+            return
         except Exception as exc:  # a bug or an unclassified error: retry it, keep the worker
             self._unexpected(item, exc)
             return
@@ -180,6 +190,15 @@ class InboxWorker:
         self.auth_waits.failed(item.connection, str(exc))
         self.failures.failed(("authorisation", item.connection), str(exc),
                              f"events from {item.connection} wait for authorisation: {exc}")
+
+    def _await_restart(self, item: InboxItem, exc: DefinitionChanged) -> None:
+        """A pipeline file changed on disk: keep the event for the restarted service, which
+        syncs it as the file is now (`/healthz` reports the change itself)."""
+        text = f"{CHANGED_ON_DISK}; {RESTART_TO_LOAD}"
+        self.runner.runtime.store.inbox.failed(item.id, f"pipeline {exc.pipeline}: {text}",
+                                               retry=True, delay=AUTH_RETRY_DELAY)
+        self.failures.failed(("definition", exc.pipeline), text,
+                             f"events of pipeline {exc.pipeline} wait: {text}")
 
     def _unexpected(self, item: InboxItem, exc: Exception) -> None:
         """Retry the item as a failed one, with backoff; count and log the error once."""

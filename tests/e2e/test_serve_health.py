@@ -109,6 +109,7 @@ def test_healthz_and_status_report_a_revoked_grant_until_quickbooks_is_authorise
                 polls.next()
                 answer = client.get("/healthz")
                 assert answer.status_code == 503 and answer.json()["status"] == "degraded"
+                assert client.get("/livez").status_code == 200   # still the one to route to
                 broken = answer.json()["problems"][0]
                 assert (broken["check"], broken["subject"], broken["fix"]) == (
                     "authorisation", "quickbooks", FIX)
@@ -185,18 +186,19 @@ def test_the_serve_command_says_what_it_polls_and_reports_a_revoked_grant_until_
                 url = f"http://127.0.0.1:{port}"
                 assert wait_until(lambda: (h := health_of(url)) is not None
                                   and h.status_code == 200, 60), stderr
-                assert stderr[0] == f"serving on {url} (health at /healthz, metrics at /metrics)"
-                assert stderr[1].startswith("polls, each first at start (")
-                listed = {line.split()[0]: line.split()[-1] for line in stderr[2:8]}
+                assert stderr[:2] == [f"serving on {url}", "  route webhooks and restarts "
+                                      "by /livez; alert on /healthz; metrics at /metrics"]
+                assert stderr[2].startswith("polls, each first at start (")
+                listed = {line.split()[0]: line.split()[-1] for line in stderr[3:9]}
                 assert listed == SHIPPED_POLLS
-                assert stderr[8] == "webhooks accepted:"
-                assert stderr[9:13] == [
+                assert stderr[9] == "webhooks accepted:"
+                assert stderr[10:14] == [
                     "  POST /webhooks/quickbooks  -> customers-to-stripe, invoices-to-stripe",
                     "  POST /webhooks/stripe      -> payment-intents-to-quickbooks,",
                     "                                payments-to-quickbooks, "
                     "disputes-to-quickbooks,",
                     "                                refunds-to-quickbooks"]
-                assert max(len(line) for line in stderr[:13]) <= 80
+                assert max(len(line) for line in stderr[:14]) <= 80
                 # the first polls (a whole first sync) run at start; let them finish
                 assert wait_until(lambda: len(runtime.store.polls.all()) == 6, 120), stderr
                 customer = sandbox.qbo_query("select * from Customer")[0]["Id"]

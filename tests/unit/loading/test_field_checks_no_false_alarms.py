@@ -12,13 +12,16 @@ from __future__ import annotations
 
 import importlib.util
 import sys
+from collections import Counter
 from pathlib import Path
 from types import ModuleType
 
 import pytest
+from jinja2 import Environment
 
 from ml_connector.connectors.stripe.plugin import plugin as stripe_plugin
 from ml_connector.engine.loading import load_workspace
+from ml_connector.engine.loading.links import pipeline_expressions
 from ml_connector.engine.loading.project_loader import shipped_pipelines_dir
 from ml_connector.engine.plugins.registry import PluginRegistry
 
@@ -137,3 +140,28 @@ def test_a_plugin_that_describes_no_fields_is_not_checked(
     loaded = load_folder(tmp_path, {"in.yaml": NOTES_TO_STRIPE, "out.yaml": STRIPE_TO_NOTES},
                          registry, project)
     assert loaded == ["notes-to-stripe", "stripe-to-notes"]
+
+
+def test_loading_parses_each_expression_once(tmp_path: Path,
+                                             monkeypatch: pytest.MonkeyPatch) -> None:
+    """The field and link checks read the template compiling it parsed, not a parse of
+    their own; a project of many pipelines loads with one parse per expression."""
+    parsed: Counter[str] = Counter()
+    parse = Environment.parse
+
+    def counting(self: Environment, source: str, *args: object, **kwargs: object) -> object:
+        parsed[source] += 1
+        return parse(self, source, *args, **kwargs)
+
+    monkeypatch.setattr(Environment, "parse", counting)
+    shipped = {path.name: path.read_text(encoding="utf-8")
+               for path in shipped_pipelines_dir().glob("*.yaml")}
+    (tmp_path / "pipelines").mkdir()
+    for name, text in shipped.items():
+        (tmp_path / "pipelines" / name).write_text(text, encoding="utf-8")
+    (tmp_path / "ml-connector.yaml").write_text(PROJECT, encoding="utf-8")
+    _, pipelines = load_workspace(tmp_path / "ml-connector.yaml",
+                                  registry=PluginRegistry.from_entry_points())
+    compiled = Counter(e.source for p in pipelines for e in pipeline_expressions(p)
+                       if e.kind != "literal")
+    assert sum(compiled.values()) > 50 and parsed == compiled

@@ -5,9 +5,12 @@ from __future__ import annotations
 import pytest
 from conftest import PEOPLE as PEOPLE_YAML
 from conftest import World, with_pipelines
+from sqlalchemy import delete
 
-from ml_connector.engine.errors import AuthError
+from ml_connector.engine.errors import AuthError, RetryableError
 from ml_connector.engine.planning.plan import plan
+from ml_connector.engine.store import tables
+from ml_connector.engine.sync.fingerprint import Definitions, definition_fingerprint
 from ml_connector.engine.sync.reconcile import reconcile
 
 PEOPLE = "contacts-to-people"
@@ -133,3 +136,78 @@ def test_a_connector_without_clear_still_takes_updates_that_clear_nothing(
     summary = with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
     assert summary.counts == {"update": 2, "unchanged": 1}
     assert [person(world, c)["name"] for c in ("c1", "c2", "c3")] == ["ANN", "BOB", "CY"]
+
+
+def only_changes_since_the_cursor(monkeypatch: pytest.MonkeyPatch, world: World) -> None:
+    """The source answers a read from a cursor with nothing: no record changed since."""
+    connector = world.runtime.connector("alpha")
+    read_all = connector.read_changes
+
+    def read_changes(entity: str, cursor: str | None):
+        if cursor is None:
+            return read_all(entity, cursor)
+        world.alpha.cursors.append(cursor)
+        return iter(())
+    monkeypatch.setattr(connector, "read_changes", read_changes)
+
+
+def test_records_that_failed_under_an_edit_are_synced_again_until_they_go_through(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    synced(world)
+    edited = with_pipelines(world, people=UPPER_NAMES)
+    bob = world.runtime.store.links.get(PEOPLE, "c2").target_id
+    target = edited.runtime.connector("beta")
+    update = target.update
+
+    def refuse_bob(entity: str, record_id: str, payload: dict, **kwargs: object) -> object:
+        if record_id == bob:
+            raise RetryableError("beta answered HTTP 503")
+        return update(entity, record_id, payload, **kwargs)
+
+    monkeypatch.setattr(target, "update", refuse_bob)
+    first = edited.runner().run(PEOPLE)
+    assert [f.source_id for f in first.failures] == ["c2"]
+    only_changes_since_the_cursor(monkeypatch, edited)
+    gets = world.alpha.calls["get"]
+    assert edited.runner().run(PEOPLE).failed == 1       # still refused: still owed
+    monkeypatch.setattr(target, "update", update)
+    again = edited.runner().run(PEOPLE)                  # an ordinary run, from the cursor
+    assert again.counts == {"update": 1} and world.alpha.cursors[-1] is not None
+    assert person(world, "c2")["name"] == "BOB"
+    assert world.alpha.calls["get"] == gets + 2          # c2 alone, once a run
+    assert edited.runner().run(PEOPLE).counts == {}      # nothing owed any more
+    assert world.alpha.calls["get"] == gets + 2
+
+
+def test_a_store_from_before_definitions_were_kept_adopts_them_without_reading_all(
+        world: World) -> None:
+    synced(world)
+    with world.runtime.store.database.write() as conn:   # as the upgrade leaves it
+        conn.execute(delete(tables.cursors).where(tables.cursors.c.name.like("definition%")))
+    pipeline = world.runtime.pipelines.get(PEOPLE)
+    assert Definitions(world.runtime.store).stored(pipeline) is None
+    foreseen = plan(world.runtime, PEOPLE)
+    assert not foreseen.definition_changed and world.alpha.cursors[-1] is not None
+    world.runner().run(PEOPLE)
+    assert world.alpha.cursors[-1] is not None           # from the cursor, as planned
+    assert Definitions(world.runtime.store).stored(pipeline) == definition_fingerprint(pipeline)
+
+
+def test_a_first_run_stopped_then_edited_reads_everything_again(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    for n in range(7):                                   # two pages: the first one's cursor
+        world.alpha.put("contact", f"c{n}", {"name": f"person {n}"})   # is stored
+    target = world.runtime.connector("beta")
+    create = target.create
+
+    def revoked_at_c6(entity: str, payload: dict, **kwargs: object) -> object:
+        if payload["metadata"]["contact_id"] == "c6":
+            raise AuthError("authorisation revoked; run `ml-connector connections auth beta`")
+        return create(entity, payload, **kwargs)
+
+    monkeypatch.setattr(target, "create", revoked_at_c6)
+    assert world.runner().run(PEOPLE).stopped
+    monkeypatch.undo()
+    with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
+    assert world.alpha.cursors[-1] is None
+    assert person(world, "c0")["name"] == "PERSON 0"

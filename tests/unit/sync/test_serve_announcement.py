@@ -18,7 +18,8 @@ def test_it_lists_each_poll_with_its_interval_and_each_webhook_path(
         polled: World) -> None:  # noqa: F811
     service = Service(polled.runtime, ServiceOptions(workers=0))
     assert announcement(service, URL, STARTED) == [
-        "serving on http://127.0.0.1:8080 (health at /healthz, metrics at /metrics)",
+        "serving on http://127.0.0.1:8080",
+        "  route webhooks and restarts by /livez; alert on /healthz; metrics at /metrics",
         "polls, each first at start (2025-03-04 09:30:05 UTC), then every interval:",
         "  contacts-to-people  every 1m",
         "webhooks accepted:",
@@ -28,10 +29,10 @@ def test_it_lists_each_poll_with_its_interval_and_each_webhook_path(
 def test_without_polling_or_webhooks_it_says_so(world: World) -> None:
     off = announcement(Service(world.runtime, ServiceOptions(workers=0, poll=False)), URL,
                        STARTED)
-    assert off[1:] == ["polls: none (polling is off)",
+    assert off[2:] == ["polls: none (polling is off)",
                        "webhooks: none (no connection's connector takes webhooks)"]
     undeclared = announcement(Service(world.runtime, ServiceOptions(workers=0)), URL, STARTED)
-    assert undeclared[1] == "polls: none (no pipeline declares a poll trigger)"
+    assert undeclared[2] == "polls: none (no pipeline declares a poll trigger)"
 
 
 def test_intervals_read_as_they_were_declared() -> None:

@@ -7,6 +7,7 @@ clears on its own once its cause is gone.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections.abc import Iterator, Mapping
 from contextlib import contextmanager
@@ -29,8 +30,9 @@ from ml_connector.engine.records import ChangePage, Record
 from ml_connector.engine.store import Store, tables
 from ml_connector.engine.store.types import utcnow
 from ml_connector.engine.sync.runtime import Runtime
+from ml_connector.engine.sync.status import collect_status
 from ml_connector.engine.testing.servers import serve_in_thread
-from ml_connector.engine.triggers.health import FAILURES_IN_A_ROW
+from ml_connector.engine.triggers.health import FAILURES_IN_A_ROW, Problem
 from ml_connector.engine.triggers.service import Service, ServiceOptions
 
 PEOPLE = "contacts-to-people"
@@ -326,3 +328,75 @@ def test_a_connection_that_cannot_be_opened_degrades_it(world: World,
     (problem,) = Service(world.runtime, ServiceOptions(workers=0)).health().problems
     assert (problem.check, problem.subject, problem.problem) == (
         "connection", "beta", "cannot be checked: connection 'beta': missing setting(s) token")
+
+
+def test_healthz_reads_the_inbox_and_the_polls_once_each(
+        polled: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    from test_status import counting
+
+    service = Service(polled.runtime, ServiceOptions(workers=0))
+    inbox = counting(monkeypatch, polled.runtime.store.inbox, "backlog", "depth")
+    polls = counting(monkeypatch, polled.runtime.store.polls, "all", "get")
+    assert service.health().inbox_depth == 0
+    assert inbox == ["backlog"] and polls == ["all"]
+
+
+# -- liveness and redaction --------------------------------------------------------------------
+
+LEAKED_KEY = "sk_live_51Hq9ZxLeakedKey000"
+
+
+def test_livez_stays_200_while_degraded_so_the_process_keeps_its_webhooks(
+        polled: World, source: TroubledSource) -> None:
+    source.authorised = False                    # QuickBooks' grant revoked, say
+    service = Service(polled.runtime, ServiceOptions(workers=0, poll=False))
+    with running(service) as client:
+        assert client.get("/healthz").status_code == 503
+        alive = client.get("/livez")
+    assert alive.status_code == 200 and alive.json() == {"status": "alive"}
+    service.stop.set()
+    assert service.liveness() == (503, {"status": "stopping"})
+
+
+def test_livez_says_when_the_store_cannot_take_webhooks(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    def unreachable() -> None:
+        raise ConnectionError(f"connection refused (password={LEAKED_KEY})")
+
+    monkeypatch.setattr(world.runtime.store, "ping", unreachable)
+    status, body = Service(world.runtime, ServiceOptions(workers=0)).liveness()
+    assert status == 503 and body == {
+        "status": "store unreachable", "problem": "ConnectionError: connection refused "
+                                                  "(password=***)"}
+
+
+def test_a_problem_masks_secret_shaped_text_whoever_wrote_it() -> None:
+    problem = Problem("worker", "worker-1", f"the latest: HTTP 401 for key {LEAKED_KEY}",
+                      fix="run with Authorization: Bearer abc123def456ghi")
+    assert problem.problem == "the latest: HTTP 401 for key ***"
+    assert problem.fix == "run with Authorization: Bearer ***"
+    assert LEAKED_KEY not in str(problem) and LEAKED_KEY not in repr(problem.as_dict())
+
+
+def test_a_secret_in_a_worker_error_reaches_neither_healthz_nor_the_log(
+        world: World, monkeypatch: pytest.MonkeyPatch, caplog: pytest.LogCaptureFixture) -> None:
+    source = TroubledSource(world.alpha)
+    monkeypatch.setattr(world.runtime.plugin_for("alpha"), "connect", lambda _ctx: source)
+    source.trouble = RuntimeError(f"the SDK echoed its key {LEAKED_KEY}")
+    service = Service(world.runtime, ServiceOptions(workers=1, poll=False))
+    (worker,) = service.workers
+    for n in range(FAILURES_IN_A_ROW):
+        world.alpha.put("contact", f"c{n}", {"name": f"Person {n}"})
+        world.runtime.store.inbox.add("alpha", f"evt_{n}", "contact", f"c{n}", "update", {})
+    with caplog.at_level(logging.DEBUG, logger="ml_connector.worker"):
+        while worker.drain_once():
+            pass
+    with running(service) as client:
+        answer = client.get("/healthz")
+    assert answer.status_code == 503 and "the latest: RuntimeError: the SDK echoed its key ***" \
+        in answer.text
+    assert LEAKED_KEY not in answer.text
+    logged = [record.getMessage() for record in caplog.records]
+    assert logged and not any(LEAKED_KEY in line for line in logged)
+    shown = collect_status(world.runtime)
+    assert LEAKED_KEY not in repr(shown.as_dict())

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import make_plugins
+from conftest import World, make_plugins
 from memory_system import MemoryConnector, MemoryPlugin
 from sqlalchemy import update
 from test_audit_cli import CliWorld, cli_world, make_cli_world  # noqa: F401  (fixture)
@@ -18,6 +18,7 @@ from ml_connector.engine.cli.status import ago
 from ml_connector.engine.plugins.protocol import ConnectorContext
 from ml_connector.engine.store import tables
 from ml_connector.engine.store.polls import BROKE
+from ml_connector.engine.sync.status import collect_status
 
 PEOPLE, INVOICES = "contacts-to-people", "orders-to-invoices"
 
@@ -200,3 +201,32 @@ def test_ages_read_in_the_largest_whole_unit() -> None:
     assert [ago(now - timedelta(seconds=s), now) for s in (5, 90, 7300, 200000)] == [
         "5s ago", "1m ago", "2h ago", "2d ago"]
     assert ago(None, now) == "never"
+
+
+def counting(monkeypatch: pytest.MonkeyPatch, owner: object, *methods: str) -> list[str]:
+    """The names of `owner`'s `methods` in the order they are called from now on."""
+    calls: list[str] = []
+
+    def spy(name: str) -> Any:
+        real = getattr(owner, name)
+
+        def called(*args: Any, **kwargs: Any) -> Any:
+            calls.append(name)
+            return real(*args, **kwargs)
+        return called
+
+    for name in methods:
+        monkeypatch.setattr(owner, name, spy(name))
+    return calls
+
+
+def test_status_reads_each_part_of_the_store_once(world: World,
+                                                  monkeypatch: pytest.MonkeyPatch) -> None:
+    world.alpha.put("contact", "c1", {"name": "Ann"})
+    world.runner().run(PEOPLE)
+    world.runtime.store.polls.failed(PEOPLE, BROKE, "alpha answered HTTP 503")
+    polls = counting(monkeypatch, world.runtime.store.polls, "all", "get")
+    inbox = counting(monkeypatch, world.runtime.store.inbox, "backlog", "depth")
+    snapshot = collect_status(world.runtime)
+    assert polls == ["all"] and inbox == ["backlog"]
+    assert snapshot.inbox.depth == 0 and snapshot.pipelines[0].last_poll is not None

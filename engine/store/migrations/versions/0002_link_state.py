@@ -46,25 +46,36 @@ def upgrade() -> None:
 
 
 def _fill_payload_fields() -> None:
-    """Each created link gets the fields of the payload its create sent."""
+    """Each created link gets the fields of the payload its create sent.
+
+    Done intents are read in id order, `BATCH` at a time (by id, so each read starts where
+    the last ended), and each batch updates the links it created: memory stays that of one
+    batch however large the store. A target created twice keeps the fields of the latest
+    create, since the later update comes last; an intent whose link is gone, or was voided
+    or removed, updates nothing.
+    """
     bind = op.get_bind()
-    sent: dict[tuple[str, str, str], str] = {}
-    query = (sa.select(intents.c.pipeline, intents.c.source_id, intents.c.target_id,
-                       intents.c.payload)
-             .where(intents.c.status == "done").order_by(intents.c.id))
-    for row in bind.execute(query):   # the latest create of a target wins
-        sent[(row.pipeline, row.source_id, row.target_id)] = json.dumps(
-            sorted(_paths(json.loads(row.payload))))
-    rows = bind.execute(sa.select(links.c.pipeline, links.c.source_id, links.c.target_id)
-                        .where(links.c.state == "synced")).all()
-    updates = [{"p": r.pipeline, "s": r.source_id, "fields": sent[key]}
-               for r in rows if (key := (r.pipeline, r.source_id, r.target_id)) in sent]
     statement = (links.update()
                  .where(links.c.pipeline == sa.bindparam("p"),
-                        links.c.source_id == sa.bindparam("s"))
+                        links.c.source_id == sa.bindparam("s"),
+                        links.c.target_id == sa.bindparam("t"),
+                        links.c.state == "synced")
                  .values(payload_fields=sa.bindparam("fields")))
-    for start in range(0, len(updates), BATCH):
-        bind.execute(statement, updates[start:start + BATCH])
+    last_id = None
+    while True:
+        query = (sa.select(intents.c.id, intents.c.pipeline, intents.c.source_id,
+                           intents.c.target_id, intents.c.payload)
+                 .where(intents.c.status == "done").order_by(intents.c.id).limit(BATCH))
+        if last_id is not None:
+            query = query.where(intents.c.id > last_id)
+        batch = bind.execute(query).all()
+        if not batch:
+            return
+        bind.execute(statement, [
+            {"p": row.pipeline, "s": row.source_id, "t": row.target_id,
+             "fields": json.dumps(sorted(_paths(json.loads(row.payload))))}
+            for row in batch])
+        last_id = batch[-1].id
 
 
 def _paths(value: Any, prefix: tuple[str, ...] = ()) -> Iterator[list[str]]:
