@@ -129,7 +129,8 @@ class RecordSync:
             self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None))
             return self._recreate(record, link, payload)
         kept = tuple(path for path in clear if holds(updated.data, path))
-        self.store.links.put(replace(link, payload_hash=hash_of(payload),
+        # SYNCED again: a deactivated target just updated is in step, not still removed.
+        self.store.links.put(replace(link, state=LinkState.SYNCED, payload_hash=hash_of(payload),
                                      target_version=updated.version, updated_at=_now(),
                                      payload_fields=(*fields_of(payload), *kept)))
         return self._outcome(record, Action.UPDATE, link.target_id, updated.request_ids)
@@ -143,7 +144,8 @@ class RecordSync:
                                          updated_at=_now()))
             return self._recreate(record, link, payload)
         if action is Action.SKIP:
-            self.store.links.put(replace(link, payload_hash=hash_of(payload),
+            self.store.links.put(replace(link, state=LinkState.SYNCED,
+                                         payload_hash=hash_of(payload),
                                          payload_fields=fields_of(payload), updated_at=_now()))
             return self._outcome(record, Action.SKIP, link.target_id)
         return Outcome(self.pipeline.name, record.id, Action.FLAG, link.target_id,

@@ -142,6 +142,8 @@ class MemoryConnector:
         self.system.calls["remove"] += 1
         if mode == "void":
             self.system.voided.add(record_id)
+        elif mode == "deactivate":   # it stays, marked inactive, and an update may come
+            self.system.rows[entity][record_id]["active"] = False
         else:
             self.system.rows[entity].pop(record_id, None)
         return None
