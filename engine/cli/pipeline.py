@@ -22,7 +22,7 @@ from ml_connector.engine.errors import RecordsFailed
 from ml_connector.engine.loading import load_workspace, pipeline_files
 from ml_connector.engine.planning.plan import Plan, PlannedChange
 from ml_connector.engine.planning.plan import plan as make_plan
-from ml_connector.engine.sync.actions import Action
+from ml_connector.engine.sync.actions import FAILED_ACTIONS, Action
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.values import readable
@@ -107,8 +107,9 @@ def plan(state: CliState, name: str, full: bool) -> None:
                          "changes": [c.as_dict() for c in changes]})
     else:
         _print_plan(result, changes, counts, state.console.width)
-    if counts.get(Action.FAIL.value):
-        raise RecordsFailed(f"{counts[Action.FAIL.value]} record(s) would fail; "
+    failing = sum(1 for c in changes if c.action in FAILED_ACTIONS)
+    if failing:   # what a run counts as failed: `pipeline run` would exit 1 too
+        raise RecordsFailed(f"{failing} record(s) would fail or be flagged; "
                             "fix them (or the mapping) before running")
 
 
@@ -121,8 +122,8 @@ def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, in
                              width):
             click.echo(line)
     for change in changes:
-        if change.action in {Action.UNCHANGED, Action.ECHO, Action.SKIP, Action.FAIL}:
-            continue
+        if change.action in {Action.UNCHANGED, Action.ECHO, Action.SKIP, *FAILED_ACTIONS}:
+            continue   # listed below, each with its reason
         target = f" -> {change.target_id}" if change.target_id else ""
         click.echo(f"{change.action:9} {change.source_id}{target}")
         for field in change.changes:
@@ -131,10 +132,10 @@ def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, in
             else:
                 click.echo(f"    {field.field}: {readable(field.before)} -> "
                            f"{readable(field.after)}")
-    for action, more in ((Action.SKIP, "and {n} more skipped"),
-                         (Action.FAIL, "and {n} more would fail")):
-        lines = [f"{action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
-                 for c in changes if c.action == action]
+    for actions, more in (({Action.SKIP}, "and {n} more skipped"),
+                          (FAILED_ACTIONS, "and {n} more would fail or be flagged")):
+        lines = [f"{c.action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
+                 for c in changes if c.action in actions]
         for line in listed_once(lines, more):
             click.echo(line)
     summary = ", ".join(f"{n:,} {a}" for a, n in counts.items()) or "nothing"

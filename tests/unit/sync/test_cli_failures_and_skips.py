@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import INVOICES as INVOICES_YAML
 from conftest import PEOPLE as PEOPLE_YAML
 from conftest import make_plugins
 from memory_system import MemoryConnector, MemoryPlugin
@@ -15,6 +16,7 @@ from ml_connector.engine.plugins.protocol import ConnectorContext
 from ml_connector.engine.records import ChangePage
 
 PEOPLE = "contacts-to-people"
+INVOICES = "orders-to-invoices"
 FILTERED = PEOPLE_YAML.replace("  entity: contact\n", "  entity: contact\n"
                                "  filter: \"{{ record.active | default(true) }}\"\n")
 BECAUSE = "filter: record.active | default(true)"
@@ -117,6 +119,31 @@ def test_plan_exits_one_when_a_record_would_fail(cli_world: CliWorld) -> None:  
     assert "1 record(s) would fail" in result.err
     as_json = cli_world("--json", "pipeline", "plan", PEOPLE)
     assert as_json.code == 1 and as_json.json()["counts"] == {"create": 1, "fail": 1}
+
+
+def test_plan_exits_one_and_lists_each_record_a_run_would_flag(
+        cli_world: CliWorld) -> None:  # noqa: F811
+    cli_world.rewrite(invoices=INVOICES_YAML.replace("void_and_recreate", "flag"))
+    cli_world.alpha.put("contact", "c1", {"name": "Ann"})
+    orders = [f"o{n:02}" for n in range(12)]
+    for order in orders:
+        cli_world.alpha.put("order", order, {"contact": "c1", "lines": [], "total": "10.00"})
+    assert cli_world("pipeline", "run", "--all").code == 0
+    for order in orders:
+        cli_world.beta.frozen.add(next(rid for rid, row in cli_world.beta.rows["invoice"].items()
+                                       if row["metadata"]["order_id"] == order))
+        cli_world.alpha.put("order", order, {"contact": "c1", "lines": [], "total": "12.00"})
+
+    plan = cli_world("pipeline", "plan", INVOICES)
+    assert plan.code == 1
+    flagged = [line for line in plan.out.splitlines() if line.startswith("flag ")]
+    assert [line.split()[1] for line in flagged] == orders[:10]
+    assert all("cannot take this change" in line for line in flagged)
+    assert "and 2 more would fail or be flagged" in plan.out
+    assert "12 record(s) would fail or be flagged" in plan.err
+
+    run = cli_world("pipeline", "run", INVOICES)
+    assert run.code == 1 and "12 record(s) failed" in run.err
 
 
 # -- skips say why ----------------------------------------------------------------------------
