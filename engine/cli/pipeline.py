@@ -12,7 +12,9 @@ import click
 from ml_connector.engine.cli.progress import progress_display
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.cli.summaries import (
+    KEPT_BECAUSE,
     failures_reported_here,
+    kept_lines,
     listed_once,
     run_summary_line,
     skip_lines,
@@ -132,6 +134,8 @@ def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, in
             else:
                 click.echo(f"    {field.field}: {readable(field.before)} -> "
                            f"{readable(field.after)}")
+        for kept in change.kept:
+            click.echo(f"    {kept}: kept, {KEPT_BECAUSE}")
     for actions, more in (({Action.SKIP}, "and {n} more skipped"),
                           (FAILED_ACTIONS, "and {n} more would fail or be flagged")):
         lines = [f"{c.action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
@@ -171,6 +175,8 @@ def _report(state: CliState, summaries: list[RunSummary]) -> None:
         for s in summaries:
             click.echo(run_summary_line(s))
             for line in skip_lines(s.skip_reasons, state.console.width):
+                click.echo(line)
+            for line in kept_lines(s.kept, state.console.width):
                 click.echo(line)
             failures = [f"  failed {f.source_id}: {f.error}" for f in s.failures]
             for line in listed_once(failures, f"  and {{n}} more failed: ml-connector audit "

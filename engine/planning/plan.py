@@ -23,13 +23,22 @@ from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.sync.actions import WRITE_ACTIONS, Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
+from ml_connector.engine.sync.clearing import split_clear
 from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
 from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.payloads import decode
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
-from ml_connector.engine.sync.views import FieldChange, cleared_changes, diff, refusal, shown
+from ml_connector.engine.sync.views import (
+    FieldChange,
+    cleared_changes,
+    diff,
+    dotted,
+    holds,
+    refusal,
+    shown,
+)
 
 
 @dataclass(frozen=True)
@@ -42,13 +51,14 @@ class PlannedChange:
     changes: tuple[FieldChange, ...] = ()
     error: str | None = None
     reason: str | None = None  # why a skip writes nothing: "filter: record.Active"
+    kept: tuple[str, ...] = ()  # fields the mapping stopped writing that the connector keeps
 
     def as_dict(self) -> dict[str, Any]:
         return {"source_id": self.source_id, "action": self.action.value,
                 "target_id": self.target_id,
                 "changes": [{"field": c.field, "before": c.before, "after": c.after}
                             for c in self.changes], "error": self.error,
-                "reason": self.reason}
+                "reason": self.reason, "kept": list(self.kept)}
 
 
 @dataclass
@@ -148,10 +158,12 @@ class _Planner:
             return PlannedChange(record.id, Action.RECREATE, link.target_id,
                                  tuple(diff(payload, {})))
         view = shown(self.target, entity, current)
-        changes = (*diff(payload, view), *cleared_changes(d.clear, view))
+        sent, unclearable = split_clear(self.target, d.clear)
+        changes = (*diff(payload, view), *cleared_changes(sent, view))
+        kept = tuple(dotted(path) for path in unclearable if holds(view, path))
         refused = refusal(self.target, entity, current, payload)
         if refused is None:
-            return PlannedChange(record.id, Action.UPDATE, link.target_id, changes)
+            return PlannedChange(record.id, Action.UPDATE, link.target_id, changes, kept=kept)
         action = when_refused(self.pipeline)
         if action is Action.RECREATE:
             return PlannedChange(record.id, action, link.target_id, tuple(diff(payload, {})))

@@ -156,7 +156,8 @@ class Connector(Protocol):
         ("metadata", "old_key"): the record should no longer hold them. Clear those the
         system lets you clear and leave the rest; the engine sees in the returned record
         which fields kept a value, and `reconcile` reports them. The engine passes `clear`
-        only when it names something.
+        only when it names something, and never to an `update` without the parameter: such
+        a connector keeps those fields, and plan and run say so.
         """
         ...
 

@@ -25,6 +25,7 @@ class Outcome:
     request_ids: tuple[str, ...] = ()
     changes: dict[str, Any] | None = None
     reason: str | None = None  # why nothing was written (a skip): "filter: record.Active"
+    kept: tuple[str, ...] = ()  # fields the mapping stopped writing that the target kept
 
     @property
     def failed(self) -> bool:
@@ -44,6 +45,7 @@ class RunSummary:
     counts: Counter[Action] = field(default_factory=Counter)
     failures: list[Outcome] = field(default_factory=list)
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)  # fields not cleared: records each
     stopped: str | None = None  # why the run stopped early (e.g. authorisation needed)
     # Records another pipeline of the same run pulled in on demand and counted here already.
     _pulled: set[str] = field(default_factory=set, repr=False)
@@ -67,6 +69,7 @@ class RunSummary:
         reason = outcome.reason or (ECHO_REASON if outcome.action is Action.ECHO else None)
         if reason is not None and outcome.action in {Action.SKIP, Action.ECHO}:
             self.skip_reasons[reason] += 1
+        self.kept.update(outcome.kept)
         if outcome.failed:
             self.failures[:] = [f for f in self.failures if f.source_id != outcome.source_id]
             self.failures.append(outcome)
@@ -90,6 +93,7 @@ class RunSummary:
             "removed": self.counts[Action.REMOVE],
             "skipped": self.counts[Action.SKIP] + self.counts[Action.ECHO],
             "skip_reasons": dict(self.skip_reasons),
+            "kept": dict(self.kept),
             "failed": self.failed,
             "stopped": self.stopped,
             "failures": [

@@ -178,3 +178,21 @@ def test_a_record_deleted_before_it_was_synced_says_so(cli_world: CliWorld) -> N
     assert f"skip      c1  ({because})" in cli_world("pipeline", "plan", PEOPLE).out
     run = cli_world("pipeline", "run", PEOPLE)
     assert run.out.splitlines() == [f"{PEOPLE}: 1 skipped", f"  1 skipped ({because})"]
+
+
+def test_plan_and_run_say_which_fields_a_connector_cannot_clear(
+        cli_world: CliWorld, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    original = MemoryConnector.update
+
+    def update_without_clear(self, entity, record_id, payload):  # a plugin's older signature
+        return original(self, entity, record_id, payload)
+
+    monkeypatch.setattr(MemoryConnector, "update", update_without_clear)
+    cli_world.alpha.put("contact", "c1", {"name": "Ann", "email": "ann@x.example"})
+    assert cli_world("pipeline", "run", PEOPLE).code == 0
+    cli_world.rewrite(people=PEOPLE_YAML.replace('  email?: "{{ record.email }}"\n', ""))
+    because = "the mapping no longer sets it, but the connector cannot clear it"
+    plan = cli_world("pipeline", "plan", PEOPLE)
+    assert plan.code == 0 and f"    email: kept, {because}" in plan.out.splitlines()
+    run = cli_world("pipeline", "run", PEOPLE)
+    assert run.code == 0 and f"  1 record(s) keep email: {because}" in run.out.splitlines()

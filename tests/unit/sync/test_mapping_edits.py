@@ -211,3 +211,26 @@ def test_a_first_run_stopped_then_edited_reads_everything_again(
     with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
     assert world.alpha.cursors[-1] is None
     assert person(world, "c0")["name"] == "PERSON 0"
+
+
+def test_a_connector_without_clear_keeps_dropped_fields_and_plan_and_run_say_so(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin whose `update` has no `clear` is never sent one; what it keeps is said."""
+    from memory_system import MemoryConnector
+
+    original = MemoryConnector.update
+
+    def update_without_clear(self, entity, record_id, payload):  # the older signature
+        return original(self, entity, record_id, payload)
+
+    synced(world)
+    monkeypatch.setattr(MemoryConnector, "update", update_without_clear)
+    edited = with_pipelines(world, people=NO_EMAIL)
+    planned = {c.source_id: c for c in plan(edited.runtime, PEOPLE).changes}
+    assert planned["c1"].kept == ("email",) and planned["c2"].kept == ("email",)
+    assert all(c.field != "email" for c in planned["c1"].changes)
+
+    summary = edited.runner().run(PEOPLE)
+    assert summary.failed == 0 and summary.kept == {"email": 2}
+    assert person(world, "c1")["email"] == "ann@x.example"
+    assert ("email",) in world.runtime.store.links.get(PEOPLE, "c1").payload_fields
