@@ -24,7 +24,14 @@ from ml_connector.engine.records import Record
 from ml_connector.engine.sync.actions import WRITE_ACTIONS, Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.clearing import split_clear
-from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
+from ml_connector.engine.sync.decision import (
+    REFUSED_IGNORED,
+    Decider,
+    Decision,
+    flag_error,
+    payload_of,
+    when_refused,
+)
 from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.payloads import decode
 from ml_connector.engine.sync.rendering import preview_renderer
@@ -167,7 +174,8 @@ class _Planner:
         action = when_refused(self.pipeline)
         if action is Action.RECREATE:
             return PlannedChange(record.id, action, link.target_id, tuple(diff(payload, {})))
-        error = (f"the target {link.target_id} cannot take this change: {refused}; the "
-                 "pipeline's on_immutable_change policy is 'flag'"
-                 if action is Action.FLAG else None)
-        return PlannedChange(record.id, action, link.target_id, changes, error)
+        if action is Action.FLAG:
+            return PlannedChange(record.id, action, link.target_id, changes,
+                                 flag_error(link.target_id, refused))
+        return PlannedChange(record.id, action, link.target_id, changes,
+                             reason=REFUSED_IGNORED)

@@ -79,7 +79,8 @@ class RunSummary:
     @property
     def failures(self) -> list[Outcome]:
         """The records whose latest outcome failed, in the order they (last) failed."""
-        return list(self._failures.values())
+        with self._lock:   # a pipeline running alongside may be adding one it pulled
+            return list(self._failures.values())
 
     @property
     def failed(self) -> int:

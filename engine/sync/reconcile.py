@@ -111,7 +111,7 @@ class _Reconciler:
             return [self._mismatch(record, "unrenderable", str(exc),
                                    "fix the mapping or the source record, then run the pipeline")]
         link = store.links.get(p.name, record.id)
-        if link is None or link.state is not LinkState.SYNCED:
+        if link is None or link.state not in (LinkState.SYNCED, LinkState.FLAGGED):
             return [self._mismatch(record, "missing", "no linked target record",
                                    f"run `ml-connector pipeline run {p.name}`")]
         target = self.target.get(p.target.entity, link.target_id)
@@ -140,6 +140,9 @@ class _Reconciler:
     def _fix(self, link: Link, payload: Mapping[str, Any]) -> str:
         """What brings the target in step: a run, unless the run has nothing to write."""
         run = f"run `ml-connector pipeline run {self.pipeline.name}`"
+        if link.state is LinkState.FLAGGED:
+            return ("the target refused this change (on_immutable_change: flag): change the "
+                    "target by hand, or choose another policy and run the pipeline")
         if not self.definition_current:
             return f"{run}: the pipeline changed since its records were synced"
         if link.payload_hash != payload_hash(payload):

@@ -30,7 +30,14 @@ from ml_connector.engine.store.links import Link, LinkState
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.clearing import split_clear
-from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
+from ml_connector.engine.sync.decision import (
+    REFUSED_IGNORED,
+    Decider,
+    Decision,
+    flag_error,
+    payload_of,
+    when_refused,
+)
 from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.payloads import decode, encode, fields_of, idempotency_key
@@ -149,10 +156,12 @@ class RecordSync:
             self.store.links.put(replace(link, state=LinkState.SYNCED,
                                          payload_hash=hash_of(payload),
                                          payload_fields=fields_of(payload), updated_at=_now()))
-            return self._outcome(record, Action.SKIP, link.target_id)
+            return replace(self._outcome(record, Action.SKIP, link.target_id),
+                           reason=REFUSED_IGNORED)
+        self.store.links.put(replace(link, state=LinkState.FLAGGED,
+                                     payload_hash=hash_of(payload), updated_at=_now()))
         return Outcome(self.pipeline.name, record.id, Action.FLAG, link.target_id,
-                       error=f"the target {link.target_id} cannot take this change: {exc}; "
-                             "the pipeline's on_immutable_change policy is 'flag'")
+                       error=flag_error(link.target_id, str(exc)))
 
     def _remove(self, record: Record, link: Link) -> Outcome:
         mode = self.pipeline.policies.on_source_delete.value
