@@ -102,11 +102,10 @@ def plan(state: CliState, name: str, full: bool) -> None:
     with progress_display(state.err, quiet=state.json_output) as progress:
         result = make_plan(runtime, chosen, full=full,
                            on_record=lambda: progress.advance(chosen))
-    changes = list({c.source_id: c for c in result.changes}.values())  # a record read twice
-    counts = dict(sorted(Counter(c.action.value for c in changes).items()))
+    changes = result.changes
+    counts = dict(sorted(result.counts().items()))
     if state.json_output:
-        state.emit_json({**result.as_dict(), "counts": counts,
-                         "changes": [c.as_dict() for c in changes]})
+        state.emit_json({**result.as_dict(), "counts": counts})
     else:
         _print_plan(result, changes, counts, state.console.width)
     failing = sum(1 for c in changes if c.action in FAILED_ACTIONS)

@@ -103,7 +103,9 @@ def plan(runtime: Runtime, name: str, *, full: bool = False,
          on_record: Callable[[], None] | None = None) -> Plan:
     """Plan one pipeline over the records a run would read (all of them when `full`).
 
-    `on_record` is called once per source record examined (for progress displays).
+    `on_record` is called once per source record examined (for progress displays). A
+    record the source hands over twice (it changed again while it was read) is planned
+    once, as it last read, at its first place: a run counts it once too.
     """
     pipeline = runtime.pipelines.get(name)
     source = runtime.connector(pipeline.source.connection)
@@ -116,11 +118,13 @@ def plan(runtime: Runtime, name: str, *, full: bool = False,
     if full or not definitions.current(pipeline):
         cursor = None
     planner = _Planner(runtime, pipeline)
+    planned: dict[str, PlannedChange] = {}
     for page in source.read_changes(pipeline.source.entity, cursor):
         for record in page.records:
-            result.changes.append(planner.plan(record))
+            planned[record.id] = planner.plan(record)
             if on_record is not None:
                 on_record()
+    result.changes = list(planned.values())
     return result
 
 
