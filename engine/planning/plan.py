@@ -14,7 +14,7 @@ which command applies it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -147,7 +147,9 @@ class _Planner:
         d = self.decider.decide(record)
         if d.action is Action.UPDATE and d.interrupted is None:
             return self._update(record, d)
-        if d.action in (Action.CREATE, Action.RECREATE, Action.UPDATE, Action.ADOPT_UPDATE):
+        if d.action is Action.ADOPT_UPDATE:
+            return self._adopt(record, d)
+        if d.action in (Action.CREATE, Action.RECREATE, Action.UPDATE):
             return PlannedChange(record.id, d.action, d.target_id,
                                  tuple(diff(payload_of(d), self._before(d))))
         return PlannedChange(record.id, d.action, d.target_id, reason=d.reason)
@@ -172,14 +174,32 @@ class _Planner:
         sent, unclearable = split_clear(self.target, d.clear)
         changes = (*diff(payload, view), *cleared_changes(sent, view))
         kept = tuple(dotted(path) for path in unclearable if holds(view, path))
-        refused = refusal(self.target, entity, current, payload)
+        refused = self._refused(record, current, payload, changes)
+        if refused is not None:
+            return refused
+        return PlannedChange(record.id, Action.UPDATE, link.target_id, changes, kept=kept)
+
+    def _adopt(self, record: Record, d: Decision) -> PlannedChange:
+        """An existing target adopted and updated, unless it refuses the update: the run
+        then applies the policy to it as to a linked one."""
+        assert d.existing is not None
+        payload = payload_of(d)
+        changes = tuple(diff(payload, self._before(d)))
+        refused = self._refused(record, d.existing, payload, changes)
+        if refused is not None:
+            return refused
+        return PlannedChange(record.id, Action.ADOPT_UPDATE, d.existing.id, changes)
+
+    def _refused(self, record: Record, current: Record, payload: Mapping[str, Any],
+                 changes: tuple[FieldChange, ...]) -> PlannedChange | None:
+        """What the policy makes of an update the target would refuse; None if it takes it."""
+        refused = refusal(self.target, self.pipeline.target.entity, current, payload)
         if refused is None:
-            return PlannedChange(record.id, Action.UPDATE, link.target_id, changes, kept=kept)
+            return None
         action = when_refused(self.pipeline)
         if action is Action.RECREATE:
-            return PlannedChange(record.id, action, link.target_id, tuple(diff(payload, {})))
+            return PlannedChange(record.id, action, current.id, tuple(diff(payload, {})))
         if action is Action.FLAG:
-            return PlannedChange(record.id, action, link.target_id, changes,
-                                 flag_error(link.target_id, refused))
-        return PlannedChange(record.id, action, link.target_id, changes,
-                             reason=REFUSED_IGNORED)
+            return PlannedChange(record.id, action, current.id, changes,
+                                 flag_error(current.id, refused))
+        return PlannedChange(record.id, action, current.id, changes, reason=REFUSED_IGNORED)
