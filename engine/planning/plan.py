@@ -171,7 +171,7 @@ class _Planner:
             return PlannedChange(record.id, Action.RECREATE, link.target_id,
                                  tuple(diff(payload, {})))
         view = shown(self.target, entity, current)
-        sent, unclearable = split_clear(self.target, d.clear)
+        sent, unclearable = split_clear(self.target, entity, d.clear)
         changes = (*diff(payload, view), *cleared_changes(sent, view))
         kept = tuple(dotted(path) for path in unclearable if holds(view, path))
         refused = self._refused(record, current, payload, changes)

@@ -211,6 +211,21 @@ class HealthProbe(Protocol):
 
 
 @runtime_checkable
+class FieldClearing(Protocol):
+    """Optional: a connector that can say which fields `update(..., clear=)` unsets.
+
+    A system may unset some fields and not others (a metadata key, but not an amount).
+    The engine then asks the connector to clear only those it can, `pipeline plan` shows
+    only those clears, and both name the rest as kept. A connector without it is assumed
+    to clear every field it is given (and one whose `update` has no `clear`, none).
+    """
+
+    def clears(self, entity: str, path: FieldPath) -> bool:
+        """Whether an update of `entity` given `path` in `clear` unsets that field."""
+        ...
+
+
+@runtime_checkable
 class UpdateCheck(Protocol):
     """Optional: a connector that can tell, without writing, that an update would be refused.
 

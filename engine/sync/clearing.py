@@ -14,6 +14,7 @@ from collections.abc import Callable, Sequence
 from functools import cache
 from typing import Any
 
+from ml_connector.engine.plugins.protocol import FieldClearing
 from ml_connector.engine.records import FieldPath
 
 
@@ -33,11 +34,17 @@ def _accepts_clear(update: Callable[..., Any]) -> bool:
                for p in parameters)
 
 
-def split_clear(connector: Any, clear: Sequence[FieldPath]
+def split_clear(connector: Any, entity: str, clear: Sequence[FieldPath]
                 ) -> tuple[tuple[FieldPath, ...], tuple[FieldPath, ...]]:
-    """(the fields to ask the connector to clear, those it cannot clear and the target keeps)."""
+    """(the fields to ask the connector to clear, those it cannot clear and the target keeps).
+
+    A connector that says which fields it clears (`FieldClearing`) is asked for those only.
+    """
     if not clear:
         return (), ()
     if not takes_clear(connector):
         return (), tuple(clear)
-    return tuple(clear), ()
+    if not isinstance(connector, FieldClearing):
+        return tuple(clear), ()
+    sent = tuple(path for path in clear if connector.clears(entity, path))
+    return sent, tuple(path for path in clear if path not in sent)

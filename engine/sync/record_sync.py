@@ -125,7 +125,7 @@ class RecordSync:
     def _update(self, record: Record, link: Link, payload: Mapping[str, Any],
                 clear: tuple[FieldPath, ...] = ()) -> Outcome:
         # `clear` goes only to a connector that takes it, and only when it names something.
-        sent, unclearable = split_clear(self.target, clear)
+        sent, unclearable = split_clear(self.target, self.pipeline.target.entity, clear)
         extra = {"clear": sent} if sent else {}
         try:
             updated = self.target.update(self.pipeline.target.entity, link.target_id, payload,
@@ -136,13 +136,15 @@ class RecordSync:
             # The target was deleted behind our back: make a new one rather than fail forever.
             self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None))
             return self._recreate(record, link, payload)
-        kept = (*unclearable, *(path for path in sent if holds(updated.data, path)))
+        held = tuple(path for path in (*unclearable, *sent) if holds(updated.data, path))
+        # Fields it cannot clear stay among those written: they were not cleared.
+        kept = (*unclearable, *(path for path in sent if path in held))
         # SYNCED again: a deactivated target just updated is in step, not still removed.
         self.store.links.put(replace(link, state=LinkState.SYNCED, payload_hash=hash_of(payload),
                                      target_version=updated.version, updated_at=_now(),
                                      payload_fields=(*fields_of(payload), *kept)))
         return replace(self._outcome(record, Action.UPDATE, link.target_id,
-                                     updated.request_ids), kept=tuple(map(dotted, kept)))
+                                     updated.request_ids), kept=tuple(map(dotted, held)))
 
     def _refused(self, record: Record, link: Link, payload: Mapping[str, Any],
                  exc: ImmutableTargetError) -> Outcome:

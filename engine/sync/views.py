@@ -11,14 +11,14 @@ from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from ml_connector.engine.plugins.field_paths import WRITE_ONLY, holds, value_at
 from ml_connector.engine.plugins.protocol import Connector, UpdateCheck
 from ml_connector.engine.records import FieldPath, Record
 from ml_connector.engine.sync.values import same_value
 
-_ABSENT = object()
-ABSENT = _ABSENT
+ABSENT: Final = object()
 """What `differences` gives as the target's value where the target holds nothing at all."""
 
 
@@ -55,10 +55,13 @@ def differences(payload: Any, current: Any, path: str = "") -> Iterator[tuple[st
     """(path, what the mapping gives, what the target holds) where they disagree.
 
     Only fields the payload sets are compared: the target's other fields are not ours. A
-    field the target lacks is a difference (its value is `ABSENT`), unless the payload sets
-    it to nothing. A list is written whole: items beyond the payload's differ too (the
-    mapping gives None for them). Amounts compare as numbers (`same_value`).
+    field the target lacks is a difference (its value is `ABSENT`), unless the payload
+    sets it to nothing or the connector's view shows `WRITE_ONLY` there. A list is written
+    whole: items beyond the payload's differ too (the mapping gives None for them).
+    Amounts compare as numbers (`same_value`).
     """
+    if current is WRITE_ONLY:
+        return   # a step the connector takes, not a field it reads back
     if isinstance(payload, Mapping):
         current_map = current if isinstance(current, Mapping) else {}
         for key, value in payload.items():
@@ -84,20 +87,6 @@ def cleared_changes(clear: Sequence[FieldPath], current: Mapping[str, Any]
     for path in clear:
         if holds(current, path):
             yield FieldChange(dotted(path), value_at(current, path), None)
-
-
-def holds(data: Mapping[str, Any], path: FieldPath) -> bool:
-    """Whether `data` holds a value at `path` (not nothing, an empty text or object)."""
-    return value_at(data, path) not in (_ABSENT, None, "", {}, [])
-
-
-def value_at(data: Any, path: FieldPath) -> Any:
-    """The value at a key path, or `_ABSENT` when the path leads nowhere."""
-    for key in path:
-        if not isinstance(data, Mapping) or key not in data:
-            return _ABSENT
-        data = data[key]
-    return data
 
 
 def dotted(path: FieldPath) -> str:
