@@ -17,7 +17,8 @@ from ml_connector.engine.errors import (
     RetryableError,
 )
 from ml_connector.engine.http import ApiClient, RateLimiter, RetryPolicy
-from ml_connector.engine.plugins.fields import OPEN, VALUE, Fields, ListOf, Value
+from ml_connector.engine.plugins.field_paths import WRITE_ONLY, FieldPath, holds
+from ml_connector.engine.plugins.fields import OPEN, VALUE, Fields, ListOf, Shape, Value
 from ml_connector.engine.plugins.protocol import (
     Connector,
     ConnectorContext,
@@ -25,6 +26,7 @@ from ml_connector.engine.plugins.protocol import (
     CredentialStore,
     EmulatorSetup,
     EntitySpec,
+    FieldClearing,
     MatchListing,
     UpdateCheck,
     WebhookRejected,
@@ -35,6 +37,7 @@ from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 __all__ = [
     "OPEN",
     "VALUE",
+    "WRITE_ONLY",
     "ApiClient",
     "AuthError",
     "ChangePage",
@@ -47,6 +50,8 @@ __all__ = [
     "Diagnostic",
     "EmulatorSetup",
     "EntitySpec",
+    "FieldClearing",
+    "FieldPath",
     "Fields",
     "ImmutableTargetError",
     "InvalidInput",
@@ -60,9 +65,11 @@ __all__ = [
     "Record",
     "RetryPolicy",
     "RetryableError",
+    "Shape",
     "UpdateCheck",
     "Value",
     "WebhookEvent",
     "WebhookRejected",
+    "holds",
     "require_json_body",
 ]

@@ -13,11 +13,19 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
-FieldPath = tuple[str, ...]
+from ml_connector.engine import FieldPath, holds
 
 CUSTOMER_TEXT = ("name", "email", "phone", "description")
 CUSTOMER_OBJECTS = ("address",)
 INVOICE_TEXT = ("description", "footer")
+
+
+def clearable(path: FieldPath, *, text: Sequence[str], objects: Sequence[str] = ()) -> bool:
+    """Whether `with_cleared` unsets this field: the one rule for the request and for
+    what the connector says it clears."""
+    head, *rest = path
+    return ((head == "metadata" and len(rest) == 1) or (not rest and head in text)
+            or (head in objects and len(rest) <= 1))
 
 
 def with_cleared(params: Mapping[str, Any], clear: Sequence[FieldPath], *,
@@ -45,14 +53,5 @@ def with_cleared(params: Mapping[str, Any], clear: Sequence[FieldPath], *,
 def clears_held(current: Mapping[str, Any], clear: Sequence[FieldPath], *,
                 text: Sequence[str]) -> dict[str, Any]:
     """The empty values that unset what `current` still holds (nothing to send otherwise)."""
-    held = [path for path in clear if _holds(current, path)]
+    held = [path for path in clear if holds(current, path)]
     return with_cleared({}, held, text=text)
-
-
-def _holds(current: Mapping[str, Any], path: FieldPath) -> bool:
-    value: Any = current
-    for key in path:
-        if not isinstance(value, Mapping) or key not in value:
-            return False
-        value = value[key]
-    return value not in (None, "")

@@ -11,12 +11,19 @@ from typing import Any
 
 from ml_connector.connectors.stripe import customers, webhooks
 from ml_connector.connectors.stripe.api import StripeApi
+from ml_connector.connectors.stripe.clearing import (
+    CUSTOMER_OBJECTS,
+    CUSTOMER_TEXT,
+    INVOICE_TEXT,
+    clearable,
+)
 from ml_connector.connectors.stripe.events import ChangeReader
 from ml_connector.connectors.stripe.invoices import Invoices
 from ml_connector.connectors.stripe.match_listing import match_listing
 from ml_connector.connectors.stripe.reads import Reader
 from ml_connector.connectors.stripe.settings import API_VERSION, StripeSettings
 from ml_connector.connectors.stripe.spec import entity
+from ml_connector.engine import WRITE_ONLY, FieldPath
 from ml_connector.engine.errors import ConnectorError, PermanentError
 from ml_connector.engine.plugins.protocol import MatchListing
 from ml_connector.engine.plugins.webhook_checks import require_json_body
@@ -71,7 +78,8 @@ class StripeConnector:
         return Invoices(self.api).refusal(current.data, payload)
 
     def reconcile_view(self, entity: str, record: Record) -> Mapping[str, Any]:
-        """An invoice as a pipeline writes it: its lines as a list, without control flags.
+        """An invoice as a pipeline writes it: its lines as a list, its control flags
+        WRITE_ONLY.
 
         `finalize` and `paid_out_of_band` ask for steps, they are not fields to compare:
         a person may finalize a draft, and an invoice paid through Stripe was not paid
@@ -79,8 +87,14 @@ class StripeConnector:
         """
         if entity != "invoice":
             return record.data
-        shown = {k: v for k, v in record.data.items() if k not in STEPS}
-        return {**shown, "lines": Invoices(self.api).lines.of(dict(record.data))}
+        return {**record.data, **dict.fromkeys(STEPS, WRITE_ONLY),
+                "lines": Invoices(self.api).lines.of(dict(record.data))}
+
+    def clears(self, entity: str, path: FieldPath) -> bool:
+        """Whether Stripe unsets this field when an update sends it empty (see clearing)."""
+        if entity == "customer":
+            return clearable(path, text=CUSTOMER_TEXT, objects=CUSTOMER_OBJECTS)
+        return entity == "invoice" and clearable(path, text=INVOICE_TEXT)
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self._writable(entity)

@@ -9,12 +9,13 @@ from rich.table import Table
 from rich.text import Text
 
 from ml_connector.engine.cli.state import CliState, pass_state
-from ml_connector.engine.cli.tables import labelled, plain
+from ml_connector.engine.cli.tables import labelled
 from ml_connector.engine.errors import InvalidInput, RecordsFailed
 from ml_connector.engine.loading import load_project
 from ml_connector.engine.loading.references import describe_unresolved, unresolved_references
 from ml_connector.engine.store import Store
 from ml_connector.engine.sync.runtime import Runtime
+from ml_connector.engine.sync.values import LABELS, readable
 
 
 @click.group()
@@ -158,7 +159,7 @@ def test_connection(state: CliState, connection: str) -> None:
         state.emit_json(result)
     else:
         for key, value in result.items():
-            for line in labelled(f"{key}: ", plain(value), state.console.width):
+            for line in labelled(f"{key}: ", readable(value, LABELS), state.console.width):
                 click.echo(line)
     if not result.get("ok", False):
         raise RecordsFailed(f"connection {connection!r} is not working: "

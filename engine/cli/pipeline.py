@@ -12,7 +12,9 @@ import click
 from ml_connector.engine.cli.progress import progress_display
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.cli.summaries import (
+    KEPT_BECAUSE,
     failures_reported_here,
+    kept_lines,
     listed_once,
     run_summary_line,
     skip_lines,
@@ -22,7 +24,7 @@ from ml_connector.engine.errors import RecordsFailed
 from ml_connector.engine.loading import load_workspace, pipeline_files
 from ml_connector.engine.planning.plan import Plan, PlannedChange
 from ml_connector.engine.planning.plan import plan as make_plan
-from ml_connector.engine.sync.actions import Action
+from ml_connector.engine.sync.actions import FAILED_ACTIONS, Action
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.values import readable
@@ -100,15 +102,15 @@ def plan(state: CliState, name: str, full: bool) -> None:
     with progress_display(state.err, quiet=state.json_output) as progress:
         result = make_plan(runtime, chosen, full=full,
                            on_record=lambda: progress.advance(chosen))
-    changes = list({c.source_id: c for c in result.changes}.values())  # a record read twice
-    counts = dict(sorted(Counter(c.action.value for c in changes).items()))
+    changes = result.changes
+    counts = dict(sorted(result.counts().items()))
     if state.json_output:
-        state.emit_json({**result.as_dict(), "counts": counts,
-                         "changes": [c.as_dict() for c in changes]})
+        state.emit_json({**result.as_dict(), "counts": counts})
     else:
         _print_plan(result, changes, counts, state.console.width)
-    if counts.get(Action.FAIL.value):
-        raise RecordsFailed(f"{counts[Action.FAIL.value]} record(s) would fail; "
+    failing = sum(1 for c in changes if c.action in FAILED_ACTIONS)
+    if failing:   # what a run counts as failed: `pipeline run` would exit 1 too
+        raise RecordsFailed(f"{failing} record(s) would fail or be flagged; "
                             "fix them (or the mapping) before running")
 
 
@@ -121,8 +123,8 @@ def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, in
                              width):
             click.echo(line)
     for change in changes:
-        if change.action in {Action.UNCHANGED, Action.ECHO, Action.SKIP, Action.FAIL}:
-            continue
+        if change.action in {Action.UNCHANGED, Action.ECHO, Action.SKIP, *FAILED_ACTIONS}:
+            continue   # listed below, each with its reason
         target = f" -> {change.target_id}" if change.target_id else ""
         click.echo(f"{change.action:9} {change.source_id}{target}")
         for field in change.changes:
@@ -131,10 +133,12 @@ def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, in
             else:
                 click.echo(f"    {field.field}: {readable(field.before)} -> "
                            f"{readable(field.after)}")
-    for action, more in ((Action.SKIP, "and {n} more skipped"),
-                         (Action.FAIL, "and {n} more would fail")):
-        lines = [f"{action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
-                 for c in changes if c.action == action]
+        for kept in change.kept:
+            click.echo(f"    {kept}: kept, {KEPT_BECAUSE}")
+    for actions, more in (({Action.SKIP}, "and {n} more skipped"),
+                          (FAILED_ACTIONS, "and {n} more would fail or be flagged")):
+        lines = [f"{c.action:9} {c.source_id}  ({c.reason or c.error or 'no reason recorded'})"
+                 for c in changes if c.action in actions]
         for line in listed_once(lines, more):
             click.echo(line)
     summary = ", ".join(f"{n:,} {a}" for a, n in counts.items()) or "nothing"
@@ -170,6 +174,8 @@ def _report(state: CliState, summaries: list[RunSummary]) -> None:
         for s in summaries:
             click.echo(run_summary_line(s))
             for line in skip_lines(s.skip_reasons, state.console.width):
+                click.echo(line)
+            for line in kept_lines(s.kept, state.console.width):
                 click.echo(line)
             failures = [f"  failed {f.source_id}: {f.error}" for f in s.failures]
             for line in listed_once(failures, f"  and {{n}} more failed: ml-connector audit "

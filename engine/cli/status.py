@@ -12,9 +12,10 @@ import click
 
 from ml_connector.engine.cli.audit import json_option, when_text
 from ml_connector.engine.cli.state import CliState, pass_state
-from ml_connector.engine.cli.tables import labelled, plain
+from ml_connector.engine.cli.tables import labelled
 from ml_connector.engine.store import Backlog, PollRecord
 from ml_connector.engine.sync.status import PipelineStatus, Status, age_seconds, collect_status
+from ml_connector.engine.sync.values import LABELS, readable
 from ml_connector.engine.triggers.health import ConnectionHealth, span
 
 CURSOR_SHOWN = 40
@@ -108,7 +109,7 @@ def _health_text(c: ConnectionHealth) -> str:
         fix = c.health.get("fix")
         broken = f"broken: {c.health.get('problem') or 'not authorised'}"
         return f"{broken}; {fix}" if fix else broken
-    return plain(c.health) or "n/a"
+    return readable(c.health, LABELS) or "n/a"
 
 
 def ago(then: datetime | None, now: datetime) -> str:

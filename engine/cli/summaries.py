@@ -41,6 +41,18 @@ def skip_lines(reasons: Mapping[str, int], width: int, *, verb: str = "skipped")
     return lines
 
 
+KEPT_BECAUSE = "the mapping no longer sets it, but the connector cannot clear it"
+
+
+def kept_lines(kept: Mapping[str, int], width: int) -> list[str]:
+    """`  2 record(s) keep email: ...`, for fields the target's connector left in place."""
+    lines = []
+    for name, count in sorted(kept.items(), key=lambda item: (-item[1], item[0])):
+        lines.append("  " + shorten(f"{count:,} record(s) keep {name}: {KEPT_BECAUSE}",
+                                    width - 2))
+    return lines
+
+
 def listed_once(items: Iterable[str], more: str, *, limit: int = SHOWN) -> list[str]:
     """Each distinct item once, the first `limit` of them, then `more` (with `{n}`, the rest)."""
     distinct = list(dict.fromkeys(items))

@@ -11,9 +11,8 @@ left out, and the caller says so.
 from __future__ import annotations
 
 import textwrap
-from collections.abc import Mapping, Sequence
+from collections.abc import Sequence
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Any, Literal
 
 from rich.cells import cell_len, set_cell_size
@@ -140,17 +139,3 @@ def labelled(label: str, text: str, width: int = 80) -> list[str]:
                          subsequent_indent=indent, break_long_words=False,
                          break_on_hyphens=False) or [label.rstrip()]
 
-
-def plain(value: Any) -> str:
-    """A value as a person reads it: yes/no, not True/False; lists and mappings spelled out."""
-    if isinstance(value, bool):
-        return "yes" if value else "no"
-    if value is None:
-        return "n/a"
-    if isinstance(value, datetime):
-        return value.isoformat()
-    if isinstance(value, Mapping):
-        return ", ".join(f"{key}: {plain(item)}" for key, item in value.items())
-    if isinstance(value, list | tuple | set | frozenset):
-        return ", ".join(plain(item) for item in value) or "none"
-    return str(value)

@@ -14,7 +14,7 @@ which command applies it.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -23,13 +23,29 @@ from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.sync.actions import WRITE_ACTIONS, Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
-from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
+from ml_connector.engine.sync.clearing import split_clear
+from ml_connector.engine.sync.decision import (
+    REFUSED_IGNORED,
+    Decider,
+    Decision,
+    flag_error,
+    payload_of,
+    when_refused,
+)
 from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.payloads import decode
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
-from ml_connector.engine.sync.views import FieldChange, cleared_changes, diff, refusal, shown
+from ml_connector.engine.sync.views import (
+    FieldChange,
+    cleared_changes,
+    diff,
+    dotted,
+    holds,
+    refusal,
+    shown,
+)
 
 
 @dataclass(frozen=True)
@@ -42,13 +58,14 @@ class PlannedChange:
     changes: tuple[FieldChange, ...] = ()
     error: str | None = None
     reason: str | None = None  # why a skip writes nothing: "filter: record.Active"
+    kept: tuple[str, ...] = ()  # fields the mapping stopped writing that the connector keeps
 
     def as_dict(self) -> dict[str, Any]:
         return {"source_id": self.source_id, "action": self.action.value,
                 "target_id": self.target_id,
                 "changes": [{"field": c.field, "before": c.before, "after": c.after}
                             for c in self.changes], "error": self.error,
-                "reason": self.reason}
+                "reason": self.reason, "kept": list(self.kept)}
 
 
 @dataclass
@@ -86,7 +103,9 @@ def plan(runtime: Runtime, name: str, *, full: bool = False,
          on_record: Callable[[], None] | None = None) -> Plan:
     """Plan one pipeline over the records a run would read (all of them when `full`).
 
-    `on_record` is called once per source record examined (for progress displays).
+    `on_record` is called once per source record examined (for progress displays). A
+    record the source hands over twice (it changed again while it was read) is planned
+    once, as it last read, at its first place: a run counts it once too.
     """
     pipeline = runtime.pipelines.get(name)
     source = runtime.connector(pipeline.source.connection)
@@ -99,11 +118,13 @@ def plan(runtime: Runtime, name: str, *, full: bool = False,
     if full or not definitions.current(pipeline):
         cursor = None
     planner = _Planner(runtime, pipeline)
+    planned: dict[str, PlannedChange] = {}
     for page in source.read_changes(pipeline.source.entity, cursor):
         for record in page.records:
-            result.changes.append(planner.plan(record))
+            planned[record.id] = planner.plan(record)
             if on_record is not None:
                 on_record()
+    result.changes = list(planned.values())
     return result
 
 
@@ -126,7 +147,9 @@ class _Planner:
         d = self.decider.decide(record)
         if d.action is Action.UPDATE and d.interrupted is None:
             return self._update(record, d)
-        if d.action in (Action.CREATE, Action.RECREATE, Action.UPDATE, Action.ADOPT_UPDATE):
+        if d.action is Action.ADOPT_UPDATE:
+            return self._adopt(record, d)
+        if d.action in (Action.CREATE, Action.RECREATE, Action.UPDATE):
             return PlannedChange(record.id, d.action, d.target_id,
                                  tuple(diff(payload_of(d), self._before(d))))
         return PlannedChange(record.id, d.action, d.target_id, reason=d.reason)
@@ -148,14 +171,35 @@ class _Planner:
             return PlannedChange(record.id, Action.RECREATE, link.target_id,
                                  tuple(diff(payload, {})))
         view = shown(self.target, entity, current)
-        changes = (*diff(payload, view), *cleared_changes(d.clear, view))
-        refused = refusal(self.target, entity, current, payload)
+        sent, unclearable = split_clear(self.target, entity, d.clear)
+        changes = (*diff(payload, view), *cleared_changes(sent, view))
+        kept = tuple(dotted(path) for path in unclearable if holds(view, path))
+        refused = self._refused(record, current, payload, changes)
+        if refused is not None:
+            return refused
+        return PlannedChange(record.id, Action.UPDATE, link.target_id, changes, kept=kept)
+
+    def _adopt(self, record: Record, d: Decision) -> PlannedChange:
+        """An existing target adopted and updated, unless it refuses the update: the run
+        then applies the policy to it as to a linked one."""
+        assert d.existing is not None
+        payload = payload_of(d)
+        changes = tuple(diff(payload, self._before(d)))
+        refused = self._refused(record, d.existing, payload, changes)
+        if refused is not None:
+            return refused
+        return PlannedChange(record.id, Action.ADOPT_UPDATE, d.existing.id, changes)
+
+    def _refused(self, record: Record, current: Record, payload: Mapping[str, Any],
+                 changes: tuple[FieldChange, ...]) -> PlannedChange | None:
+        """What the policy makes of an update the target would refuse; None if it takes it."""
+        refused = refusal(self.target, self.pipeline.target.entity, current, payload)
         if refused is None:
-            return PlannedChange(record.id, Action.UPDATE, link.target_id, changes)
+            return None
         action = when_refused(self.pipeline)
         if action is Action.RECREATE:
-            return PlannedChange(record.id, action, link.target_id, tuple(diff(payload, {})))
-        error = (f"the target {link.target_id} cannot take this change: {refused}; the "
-                 "pipeline's on_immutable_change policy is 'flag'"
-                 if action is Action.FLAG else None)
-        return PlannedChange(record.id, action, link.target_id, changes, error)
+            return PlannedChange(record.id, action, current.id, tuple(diff(payload, {})))
+        if action is Action.FLAG:
+            return PlannedChange(record.id, action, current.id, changes,
+                                 flag_error(current.id, refused))
+        return PlannedChange(record.id, action, current.id, changes, reason=REFUSED_IGNORED)

@@ -156,7 +156,8 @@ class Connector(Protocol):
         ("metadata", "old_key"): the record should no longer hold them. Clear those the
         system lets you clear and leave the rest; the engine sees in the returned record
         which fields kept a value, and `reconcile` reports them. The engine passes `clear`
-        only when it names something.
+        only when it names something, and never to an `update` without the parameter: such
+        a connector keeps those fields, and plan and run say so.
         """
         ...
 
@@ -206,6 +207,21 @@ class HealthProbe(Protocol):
         "run `ml-connector connections auth NAME`"). Any other key is shown as it is, such as
         when the access token expires.
         """
+        ...
+
+
+@runtime_checkable
+class FieldClearing(Protocol):
+    """Optional: a connector that can say which fields `update(..., clear=)` unsets.
+
+    A system may unset some fields and not others (a metadata key, but not an amount).
+    The engine then asks the connector to clear only those it can, `pipeline plan` shows
+    only those clears, and both name the rest as kept. A connector without it is assumed
+    to clear every field it is given (and one whose `update` has no `clear`, none).
+    """
+
+    def clears(self, entity: str, path: FieldPath) -> bool:
+        """Whether an update of `entity` given `path` in `clear` unsets that field."""
         ...
 
 

@@ -29,6 +29,7 @@ class LinkState(StrEnum):
     SYNCED = "synced"    # it carries the payload whose hash is stored (None: not known yet)
     VOIDED = "voided"    # voided on purpose; a recreate is owed (it may have been cut off)
     REMOVED = "removed"  # removed because its source record was deleted (on_source_delete)
+    FLAGGED = "flagged"  # it refused the payload whose hash is stored (on_immutable_change)
 
 
 @dataclass(frozen=True)

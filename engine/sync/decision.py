@@ -34,6 +34,9 @@ from ml_connector.engine.sync.rendering import Renderer
 DELETED_BEFORE_SYNC = "deleted in the source before it was synced"
 DELETED_IGNORED = "deleted in the source; on_source_delete is ignore"
 DELETED_ALREADY_REMOVED = "deleted in the source; already removed from the target"
+REFUSED_IGNORED = "the target refused the change; on_immutable_change is ignore"
+FLAGGED_BEFORE = ("flagged by an earlier run: the target refused this change; "
+                  "on_immutable_change is flag; tried again when the record changes")
 
 WHEN_REFUSED = {OnImmutableChange.VOID_AND_RECREATE: Action.RECREATE,
                 OnImmutableChange.IGNORE: Action.SKIP,
@@ -69,6 +72,12 @@ class Decision:
 def when_refused(pipeline: Pipeline) -> Action:
     """What follows when the target refuses an update, by the pipeline's policy."""
     return WHEN_REFUSED[pipeline.policies.on_immutable_change]
+
+
+def flag_error(target_id: str, refusal: str) -> str:
+    """What a flagged record says, in a run and in a plan alike."""
+    return (f"the target {target_id} cannot take this change: {refusal}; the pipeline's "
+            "on_immutable_change policy is 'flag'")
 
 
 class Decider:
@@ -118,7 +127,8 @@ class Decider:
         """A linked record: unchanged, updated, or recreated after a void or removal.
 
         A removed target comes back by a recreate, except a deactivated one: it still
-        exists, and an update brings it the payload (which may reactivate it).
+        exists, and an update brings it the payload (which may reactivate it). A payload
+        the target refused under the flag policy is not tried again until it changes.
         """
         deactivated = self.pipeline.policies.on_source_delete is OnSourceDelete.DEACTIVATE
         if link.state is LinkState.VOIDED or (link.state is LinkState.REMOVED
@@ -126,6 +136,9 @@ class Decider:
             return Decision(Action.RECREATE, link, payload, digest)
         if link.state is LinkState.SYNCED and link.payload_hash == digest:
             return Decision(Action.UNCHANGED, link)
+        if link.state is LinkState.FLAGGED and link.payload_hash == digest:
+            # Said once, when it was refused: a run repeating it would bury other failures.
+            return Decision(Action.SKIP, link, reason=FLAGGED_BEFORE)
         return Decision(Action.UPDATE, link, payload, digest,
                         clear=cleared_fields(link.payload_fields, payload))
 

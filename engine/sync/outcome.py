@@ -25,6 +25,7 @@ class Outcome:
     request_ids: tuple[str, ...] = ()
     changes: dict[str, Any] | None = None
     reason: str | None = None  # why nothing was written (a skip): "filter: record.Active"
+    kept: tuple[str, ...] = ()  # fields the mapping stopped writing that the target kept
 
     @property
     def failed(self) -> bool:
@@ -36,14 +37,17 @@ class RunSummary:
     """Counts by action for one pipeline run, plus the failures to show the user.
 
     A record read twice in one run (it changed again while the run read its pages) counts
-    once among the failures, with its latest error: `failed` is records, not attempts.
+    once among the failures, with its latest error, and not at all when its latest attempt
+    went through: `failed` is records, not attempts. They are kept by record, so a run of
+    many failures costs one dictionary step each.
     """
 
     pipeline: str
     run_id: str
     counts: Counter[Action] = field(default_factory=Counter)
-    failures: list[Outcome] = field(default_factory=list)
+    _failures: dict[str, Outcome] = field(default_factory=dict, repr=False)
     skip_reasons: Counter[str] = field(default_factory=Counter)
+    kept: Counter[str] = field(default_factory=Counter)  # fields not cleared: records each
     stopped: str | None = None  # why the run stopped early (e.g. authorisation needed)
     # Records another pipeline of the same run pulled in on demand and counted here already.
     _pulled: set[str] = field(default_factory=set, repr=False)
@@ -67,17 +71,24 @@ class RunSummary:
         reason = outcome.reason or (ECHO_REASON if outcome.action is Action.ECHO else None)
         if reason is not None and outcome.action in {Action.SKIP, Action.ECHO}:
             self.skip_reasons[reason] += 1
+        self.kept.update(outcome.kept)
+        self._failures.pop(outcome.source_id, None)   # a re-failure moves to the end
         if outcome.failed:
-            self.failures[:] = [f for f in self.failures if f.source_id != outcome.source_id]
-            self.failures.append(outcome)
+            self._failures[outcome.source_id] = outcome
+
+    @property
+    def failures(self) -> list[Outcome]:
+        """The records whose latest outcome failed, in the order they (last) failed."""
+        with self._lock:   # a pipeline running alongside may be adding one it pulled
+            return list(self._failures.values())
 
     @property
     def failed(self) -> int:
-        return len(self.failures)
+        return len(self._failures)
 
     @property
     def ok(self) -> bool:
-        return not self.failures and self.stopped is None
+        return not self._failures and self.stopped is None
 
     def as_dict(self) -> dict[str, Any]:
         return {
@@ -90,6 +101,7 @@ class RunSummary:
             "removed": self.counts[Action.REMOVE],
             "skipped": self.counts[Action.SKIP] + self.counts[Action.ECHO],
             "skip_reasons": dict(self.skip_reasons),
+            "kept": dict(self.kept),
             "failed": self.failed,
             "stopped": self.stopped,
             "failures": [

@@ -27,8 +27,8 @@ from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.payloads import cleared_fields, payload_hash
 from ml_connector.engine.sync.rendering import preview_renderer
 from ml_connector.engine.sync.runtime import Runtime
-from ml_connector.engine.sync.values import readable, same_value
-from ml_connector.engine.sync.views import dotted, holds, shown, value_at
+from ml_connector.engine.sync.values import readable
+from ml_connector.engine.sync.views import ABSENT, differences, dotted, holds, shown, value_at
 
 
 @dataclass(frozen=True)
@@ -111,7 +111,7 @@ class _Reconciler:
             return [self._mismatch(record, "unrenderable", str(exc),
                                    "fix the mapping or the source record, then run the pipeline")]
         link = store.links.get(p.name, record.id)
-        if link is None or link.state is not LinkState.SYNCED:
+        if link is None or link.state not in (LinkState.SYNCED, LinkState.FLAGGED):
             return [self._mismatch(record, "missing", "no linked target record",
                                    f"run `ml-connector pipeline run {p.name}`")]
         target = self.target.get(p.target.entity, link.target_id)
@@ -126,8 +126,9 @@ class _Reconciler:
     def _differences(self, record: Record, payload: Mapping[str, Any], target: Record,
                      link: Link) -> list[Mismatch]:
         view = shown(self.target, self.pipeline.target.entity, target)
-        diffs = [f"{path}: target has {readable(have)}, mapping gives {readable(want)}"
-                 for path, want, have in comparable_differences(payload, view)]
+        diffs = [f"{path}: target has {'nothing' if have is ABSENT else readable(have)}, "
+                 f"mapping gives {readable(want)}"
+                 for path, want, have in differences(payload, view)]
         diffs += [f"{dotted(path)}: target has {readable(value_at(view, path))}, which the "
                   "mapping no longer sets"
                   for path in cleared_fields(link.payload_fields, payload) if holds(view, path)]
@@ -140,6 +141,9 @@ class _Reconciler:
     def _fix(self, link: Link, payload: Mapping[str, Any]) -> str:
         """What brings the target in step: a run, unless the run has nothing to write."""
         run = f"run `ml-connector pipeline run {self.pipeline.name}`"
+        if link.state is LinkState.FLAGGED:
+            return ("the target refused this change (on_immutable_change: flag): change the "
+                    "target by hand, or choose another policy and run the pipeline")
         if not self.definition_current:
             return f"{run}: the pipeline changed since its records were synced"
         if link.payload_hash != payload_hash(payload):
@@ -177,35 +181,3 @@ class _Reconciler:
                   target_id: str | None = None) -> Mismatch:
         return Mismatch(self.pipeline.name, record.id, kind, detail, fix, target_id)
 
-
-def comparable_differences(payload: Any, target: Any, path: str = ""
-                           ) -> list[tuple[str, Any, Any]]:
-    """Differences between what the mapping renders and what the target shows, leaf by leaf.
-
-    Only fields the payload sets are compared (the target's other fields are not ours),
-    and a field the target does not show at all is left out: write-only parameters (a
-    create's options) have nothing to compare with. Everything else counts: a value of
-    another shape, and a value where the mapping renders none. Amounts compare as numbers.
-    Connectors present their records in the mapping's shape with `reconcile_view`.
-    """
-    if isinstance(payload, Mapping):
-        if not isinstance(target, Mapping):
-            return [(path, payload, target)]
-        found = []
-        for key, value in payload.items():
-            if key in target:
-                sub = f"{path}.{key}" if path else str(key)
-                found.extend(comparable_differences(value, target[key], sub))
-        return found
-    if isinstance(payload, list):
-        if not isinstance(target, list):
-            return [(path, payload, target)]
-        if len(payload) != len(target):
-            return [(path, payload, target)]
-        found = []
-        for index, (want, have) in enumerate(zip(payload, target, strict=True)):
-            found.extend(comparable_differences(want, have, f"{path}[{index}]"))
-        return found
-    if isinstance(target, Mapping | list) or not same_value(payload, target):
-        return [(path, payload, target)]
-    return []

@@ -29,13 +29,21 @@ from ml_connector.engine.store.intents import Intent
 from ml_connector.engine.store.links import Link, LinkState
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
-from ml_connector.engine.sync.decision import Decider, Decision, payload_of, when_refused
+from ml_connector.engine.sync.clearing import split_clear
+from ml_connector.engine.sync.decision import (
+    REFUSED_IGNORED,
+    Decider,
+    Decision,
+    flag_error,
+    payload_of,
+    when_refused,
+)
 from ml_connector.engine.sync.match_index import Finder
 from ml_connector.engine.sync.outcome import Outcome
 from ml_connector.engine.sync.payloads import decode, encode, fields_of, idempotency_key
 from ml_connector.engine.sync.payloads import payload_hash as hash_of
 from ml_connector.engine.sync.rendering import Renderer
-from ml_connector.engine.sync.views import holds
+from ml_connector.engine.sync.views import dotted, holds
 
 
 class RecordSync:
@@ -116,9 +124,9 @@ class RecordSync:
 
     def _update(self, record: Record, link: Link, payload: Mapping[str, Any],
                 clear: tuple[FieldPath, ...] = ()) -> Outcome:
-        # `clear` goes only when there is something to clear, so a plugin written before
-        # the parameter existed keeps working until a mapping drops a field.
-        extra = {"clear": clear} if clear else {}
+        # `clear` goes only to a connector that takes it, and only when it names something.
+        sent, unclearable = split_clear(self.target, self.pipeline.target.entity, clear)
+        extra = {"clear": sent} if sent else {}
         try:
             updated = self.target.update(self.pipeline.target.entity, link.target_id, payload,
                                          **extra)
@@ -128,11 +136,15 @@ class RecordSync:
             # The target was deleted behind our back: make a new one rather than fail forever.
             self.store.links.put(replace(link, state=LinkState.VOIDED, payload_hash=None))
             return self._recreate(record, link, payload)
-        kept = tuple(path for path in clear if holds(updated.data, path))
-        self.store.links.put(replace(link, payload_hash=hash_of(payload),
+        held = tuple(path for path in (*unclearable, *sent) if holds(updated.data, path))
+        # Fields it cannot clear stay among those written: they were not cleared.
+        kept = (*unclearable, *(path for path in sent if path in held))
+        # SYNCED again: a deactivated target just updated is in step, not still removed.
+        self.store.links.put(replace(link, state=LinkState.SYNCED, payload_hash=hash_of(payload),
                                      target_version=updated.version, updated_at=_now(),
                                      payload_fields=(*fields_of(payload), *kept)))
-        return self._outcome(record, Action.UPDATE, link.target_id, updated.request_ids)
+        return replace(self._outcome(record, Action.UPDATE, link.target_id,
+                                     updated.request_ids), kept=tuple(map(dotted, held)))
 
     def _refused(self, record: Record, link: Link, payload: Mapping[str, Any],
                  exc: ImmutableTargetError) -> Outcome:
@@ -143,12 +155,15 @@ class RecordSync:
                                          updated_at=_now()))
             return self._recreate(record, link, payload)
         if action is Action.SKIP:
-            self.store.links.put(replace(link, payload_hash=hash_of(payload),
+            self.store.links.put(replace(link, state=LinkState.SYNCED,
+                                         payload_hash=hash_of(payload),
                                          payload_fields=fields_of(payload), updated_at=_now()))
-            return self._outcome(record, Action.SKIP, link.target_id)
+            return replace(self._outcome(record, Action.SKIP, link.target_id),
+                           reason=REFUSED_IGNORED)
+        self.store.links.put(replace(link, state=LinkState.FLAGGED,
+                                     payload_hash=hash_of(payload), updated_at=_now()))
         return Outcome(self.pipeline.name, record.id, Action.FLAG, link.target_id,
-                       error=f"the target {link.target_id} cannot take this change: {exc}; "
-                             "the pipeline's on_immutable_change policy is 'flag'")
+                       error=flag_error(link.target_id, str(exc)))
 
     def _remove(self, record: Record, link: Link) -> Outcome:
         mode = self.pipeline.policies.on_source_delete.value

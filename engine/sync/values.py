@@ -9,8 +9,10 @@ and `pipeline plan` report real differences only. `readable` shows a value as pl
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Mapping
+from dataclasses import dataclass
 from datetime import date
 from decimal import Decimal, InvalidOperation
 from typing import Any
@@ -59,31 +61,80 @@ def _as_number(value: Any) -> Decimal | None:
     return None
 
 
-def readable(value: Any) -> str:
-    """`value` as a person reads it: `30.00`, `"Acme Ltd"`, `true`, `(none)`, `{city: "Leeds"}`."""
+@dataclass(frozen=True)
+class Spelling:
+    """How `readable` spells values for one kind of reader.
+
+    `limited` shortens long text and long lists for a line on screen; unlimited text is
+    quoted with escapes (`"a\\nb"`), as a YAML or JSON file would hold it.
+    """
+
+    none: str = "(none)"
+    true: str = "true"
+    false: str = "false"
+    quoted: bool = True       # text in double quotes, so `"30"` and `30` differ
+    limited: bool = True
+    bracketed: bool = True    # `{city: "Leeds"}` and `[1, 2]`; else `city: Leeds` and `1, 2`
+    no_items: str = "[]"
+
+
+VALUES = Spelling()
+"""Plans, reconciliations, audit: a field's value on one line."""
+CASE_FILE = Spelling(none="null", limited=False)
+"""What a pipeline case file (YAML) would hold: every item, text with its escapes."""
+LABELS = Spelling(none="n/a", true="yes", false="no", quoted=False, limited=False,
+                  bracketed=False, no_items="none")
+"""A setting or a health answer after its label: bare words, yes/no."""
+
+
+def readable(value: Any, spelling: Spelling = VALUES) -> str:
+    """`value` as a person reads it: `30.00`, `"Acme Ltd"`, `true`, `(none)`, `{city: "Leeds"}`.
+
+    The one formatter of values for people; `spelling` says for which reader.
+    """
     if value is None:
-        return "(none)"
+        return spelling.none
     if isinstance(value, bool):
-        return "true" if value else "false"
+        return spelling.true if value else spelling.false
     if isinstance(value, Decimal):
         return format(value, "f")
     if isinstance(value, int | float):
         return str(value)
     if isinstance(value, str):
-        return _text(value)
+        return _text(value, spelling)
     if isinstance(value, date):
         return value.isoformat()
     if isinstance(value, Mapping):
-        shown = [f"{key}: {readable(item)}" for key, item in list(value.items())[:SHOWN_ITEMS]]
-        return "{" + ", ".join(shown) + (", …" if len(value) > SHOWN_ITEMS else "") + "}"
-    if isinstance(value, list | tuple):
-        if len(value) > SHOWN_ITEMS or any(isinstance(v, Mapping) for v in value):
-            return f"[{len(value)} item{'' if len(value) == 1 else 's'}]"
-        return "[" + ", ".join(readable(item) for item in value) + "]"
-    return _text(str(value))
+        return _mapping(value, spelling)
+    if isinstance(value, list | tuple | set | frozenset):
+        return _items(list(value), spelling)
+    return _text(str(value), spelling)
 
 
-def _text(text: str) -> str:
+def _mapping(value: Mapping[Any, Any], spelling: Spelling) -> str:
+    items = list(value.items())
+    cut = spelling.limited and len(items) > SHOWN_ITEMS
+    shown = [f"{key}: {readable(item, spelling)}" for key, item in items[:SHOWN_ITEMS
+                                                                     if cut else None]]
+    inner = ", ".join(shown) + (", …" if cut else "")
+    return "{" + inner + "}" if spelling.bracketed else inner
+
+
+def _items(items: list[Any], spelling: Spelling) -> str:
+    if not items:
+        return spelling.no_items
+    if spelling.limited and (len(items) > SHOWN_ITEMS
+                             or any(isinstance(v, Mapping) for v in items)):
+        return f"[{len(items)} item{'' if len(items) == 1 else 's'}]"
+    inner = ", ".join(readable(item, spelling) for item in items)
+    return "[" + inner + "]" if spelling.bracketed else inner
+
+
+def _text(text: str, spelling: Spelling) -> str:
+    if not spelling.quoted:
+        return text
+    if not spelling.limited:
+        return json.dumps(text, ensure_ascii=False)
     flat = text.replace("\r\n", "\n").replace("\n", "⏎")
     if len(flat) > SHOWN_TEXT:
         flat = flat[:SHOWN_TEXT - 1] + "…"

@@ -3,20 +3,23 @@
 A target read back rarely has the payload's shape (a list written as an array comes back as
 a page of objects, a subtotal line the system adds on read). A connector may present its
 records in the shape its mappings write with the optional `reconcile_view(entity, record)`;
-`diff` then walks the payload against that view, field by field.
+`differences` then walks the payload against that view, field by field, for a plan's
+changes (`diff`) and a reconciliation's mismatches alike, so both see the same fields differ.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Final
 
+from ml_connector.engine.plugins.field_paths import WRITE_ONLY, holds, value_at
 from ml_connector.engine.plugins.protocol import Connector, UpdateCheck
 from ml_connector.engine.records import FieldPath, Record
 from ml_connector.engine.sync.values import same_value
 
-_ABSENT = object()
+ABSENT: Final = object()
+"""What `differences` gives as the target's value where the target holds nothing at all."""
 
 
 @dataclass(frozen=True)
@@ -42,22 +45,40 @@ def refusal(target: Connector, entity: str, current: Record,
     return None
 
 
-def diff(payload: Any, current: Any, prefix: str = "") -> Iterator[FieldChange]:
-    """Leaf-level differences between the payload and the target's current values.
+def diff(payload: Any, current: Any) -> Iterator[FieldChange]:
+    """What writing the payload would change, leaf by leaf (`before` None: nothing there)."""
+    for path, want, have in differences(payload, current):
+        yield FieldChange(path, None if have is ABSENT else have, want)
 
-    Only fields the payload sets are compared: the target's other fields are not ours.
+
+def differences(payload: Any, current: Any, path: str = "") -> Iterator[tuple[str, Any, Any]]:
+    """(path, what the mapping gives, what the target holds) where they disagree.
+
+    Only fields the payload sets are compared: the target's other fields are not ours. A
+    field the target lacks is a difference (its value is `ABSENT`), unless the payload
+    sets it to nothing or the connector's view shows `WRITE_ONLY` there. A list is written
+    whole: items beyond the payload's differ too (the mapping gives None for them).
+    Amounts compare as numbers (`same_value`).
     """
+    if current is WRITE_ONLY:
+        return   # a step the connector takes, not a field it reads back
     if isinstance(payload, Mapping):
         current_map = current if isinstance(current, Mapping) else {}
         for key, value in payload.items():
-            yield from diff(value, current_map.get(key), f"{prefix}.{key}" if prefix else key)
+            yield from differences(value, current_map.get(key, ABSENT),
+                                   f"{path}.{key}" if path else str(key))
     elif isinstance(payload, list):
         current_list = current if isinstance(current, list) else []
         for index, value in enumerate(payload):
-            before = current_list[index] if index < len(current_list) else None
-            yield from diff(value, before, f"{prefix}[{index}]")
-    elif not same_value(payload, current):
-        yield FieldChange(prefix, current, payload)
+            have = current_list[index] if index < len(current_list) else ABSENT
+            yield from differences(value, have, f"{path}[{index}]")
+        for index in range(len(payload), len(current_list)):
+            yield f"{path}[{index}]", None, current_list[index]
+    elif current is ABSENT:
+        if not same_value(payload, None):
+            yield path, payload, ABSENT
+    elif isinstance(current, Mapping | list) or not same_value(payload, current):
+        yield path, payload, current
 
 
 def cleared_changes(clear: Sequence[FieldPath], current: Mapping[str, Any]
@@ -66,20 +87,6 @@ def cleared_changes(clear: Sequence[FieldPath], current: Mapping[str, Any]
     for path in clear:
         if holds(current, path):
             yield FieldChange(dotted(path), value_at(current, path), None)
-
-
-def holds(data: Mapping[str, Any], path: FieldPath) -> bool:
-    """Whether `data` holds a value at `path` (not nothing, an empty text or object)."""
-    return value_at(data, path) not in (_ABSENT, None, "", {}, [])
-
-
-def value_at(data: Any, path: FieldPath) -> Any:
-    """The value at a key path, or `_ABSENT` when the path leads nowhere."""
-    for key in path:
-        if not isinstance(data, Mapping) or key not in data:
-            return _ABSENT
-        data = data[key]
-    return data
 
 
 def dotted(path: FieldPath) -> str:

@@ -9,7 +9,6 @@ way connectors read money, and compared with their type: `1250` (minor units) is
 
 from __future__ import annotations
 
-import json
 from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
@@ -31,6 +30,7 @@ from ml_connector.engine.mapping import render
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.sync.context import render_context
+from ml_connector.engine.sync.values import CASE_FILE, readable
 
 
 @dataclass(frozen=True)
@@ -89,7 +89,7 @@ def run_case(case: PipelineCase, pipelines: PipelineSet) -> CaseResult:
         return CaseResult(case, False, (f"render failed: {exc}",))
     if case.expect_error is not None:
         return CaseResult(case, False, (f"expected an error containing "
-                                        f"{_shown(case.expect_error)}, "
+                                        f"{readable(case.expect_error, CASE_FILE)}, "
                                         "but the record rendered",))
     problems = tuple(differences(case.expect, payload))
     return CaseResult(case, not problems, problems)
@@ -102,9 +102,9 @@ def differences(expected: Any, actual: Any, path: str = "") -> Iterator[str]:
         for key in sorted(set(expected) | set(actual), key=str):
             sub = f"{path}.{key}" if path else str(key)
             if key not in actual:
-                yield f"{sub}: missing (expected {_shown(expected[key])})"
+                yield f"{sub}: missing (expected {readable(expected[key], CASE_FILE)})"
             elif key not in expected:
-                yield f"{sub}: not expected (got {_shown(actual[key])})"
+                yield f"{sub}: not expected (got {readable(actual[key], CASE_FILE)})"
             else:
                 yield from differences(expected[key], actual[key], sub)
     elif isinstance(expected, list) and isinstance(actual, list):
@@ -113,10 +113,12 @@ def differences(expected: Any, actual: Any, path: str = "") -> Iterator[str]:
         for index, (e, a) in enumerate(zip(expected, actual, strict=False)):
             yield from differences(e, a, f"{path}[{index}]")
     elif _kind(expected) != _kind(actual):
-        yield (f"{where}: expected {_shown(expected)} ({_kind_word(expected)}), "
-               f"got {_shown(actual)} ({_kind_word(actual)})")
+        yield (f"{where}: expected {readable(expected, CASE_FILE)} "
+               f"({_kind_word(expected)}), "
+               f"got {readable(actual, CASE_FILE)} ({_kind_word(actual)})")
     elif expected != actual:
-        yield f"{where}: expected {_shown(expected)}, got {_shown(actual)}"
+        yield (f"{where}: expected {readable(expected, CASE_FILE)}, "
+               f"got {readable(actual, CASE_FILE)}")
 
 
 _KIND_WORDS = {"int": "a whole number", "decimal": "a decimal", "str": "text",
@@ -126,18 +128,6 @@ _KIND_WORDS = {"int": "a whole number", "decimal": "a decimal", "str": "text",
 def _kind_word(value: Any) -> str:
     return _KIND_WORDS.get(_kind(value), "a value")
 
-
-def _shown(value: Any) -> str:
-    """A value as the case file spells it (YAML's words, text quoted), never a Python repr."""
-    if isinstance(value, str):
-        return json.dumps(value, ensure_ascii=False)
-    if isinstance(value, bool) or value is None:
-        return {True: "true", False: "false", None: "null"}[value]
-    if isinstance(value, Mapping):
-        return "{" + ", ".join(f"{key}: {_shown(item)}" for key, item in value.items()) + "}"
-    if isinstance(value, list | tuple):
-        return "[" + ", ".join(_shown(item) for item in value) + "]"
-    return str(value)
 
 
 def _kind(value: Any) -> str:

@@ -66,3 +66,31 @@ def test_plan_predicts_every_action_of_every_run_across_the_story(
     assert steps.disagreements == []
     assert steps.seen >= {Action.CREATE, Action.UPDATE, Action.UNCHANGED, Action.RECREATE,
                           Action.REMOVE, Action.SKIP}
+
+
+def test_a_finalized_invoice_found_by_its_key_is_planned_as_the_run_treats_it(
+        tmp_path: Path, stripe_requests_follow_the_contract: list[Any]) -> None:
+    """A sent Stripe invoice the store has no link to (a store restored from an older
+    backup), whose QuickBooks invoice then gains a line: adopting it, Stripe refuses the new
+    amounts, and void_and_recreate makes a new invoice. The plan says so first."""
+    with Sandbox(tmp_path) as sandbox:
+        runtime = sandbox.runtime()
+        try:
+            steps = PlanThenRun(runtime)
+            steps.settle()
+            story = Story(sandbox, runtime, steps.settle)
+            invoice = story._qbo_invoice_for("Kate Whelan")
+            old = runtime.store.links.get("invoices-to-stripe", invoice.id)
+            assert sandbox.stripe_get(f"/v1/invoices/{old.target_id}")["status"] == "open"
+            runtime.store.links.remove("invoices-to-stripe", invoice.id)
+            story.edit_an_invoice_after_it_was_sent()
+            predicted = {c.source_id: c for c in plan(runtime, "invoices-to-stripe").changes}
+            steps.plan_and_run("invoices-to-stripe")
+            new = runtime.store.links.get("invoices-to-stripe", invoice.id)
+            voided = sandbox.stripe_get(f"/v1/invoices/{old.target_id}")["status"]
+        finally:
+            runtime.close()
+    assert steps.disagreements == []
+    assert predicted[invoice.id].action is Action.RECREATE
+    assert predicted[invoice.id].target_id == old.target_id
+    assert new.target_id != old.target_id and voided == "void"

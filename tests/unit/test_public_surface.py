@@ -5,10 +5,11 @@ import ml_connector.engine as engine
 PLUGIN_AUTHOR_API = {
     "ApiClient", "AuthError", "ChangePage", "ConflictError", "Connector", "ConnectorContext",
     "ConnectorError", "ConnectorPlugin", "CredentialStore", "Diagnostic", "EmulatorSetup",
-    "EntitySpec", "Fields", "ImmutableTargetError", "InvalidInput", "ListOf", "Location",
+    "EntitySpec", "FieldClearing", "FieldPath", "Fields", "ImmutableTargetError",
+    "InvalidInput", "ListOf", "Location",
     "MatchListing", "MlConnectorError", "NotFoundError", "OPEN", "PermanentError",
-    "RateLimiter", "Record", "RetryPolicy", "RetryableError", "UpdateCheck", "VALUE", "Value",
-    "WebhookEvent", "WebhookRejected", "require_json_body",
+    "RateLimiter", "Record", "RetryPolicy", "RetryableError", "Shape", "UpdateCheck", "VALUE",
+    "Value", "WRITE_ONLY", "WebhookEvent", "WebhookRejected", "holds", "require_json_body",
 }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 import pytest
 from stripe_flows import RunningEmulator, ok
 
+from ml_connector.engine import WRITE_ONLY, FieldClearing
 from ml_connector.engine.errors import ImmutableTargetError, PermanentError
 
 DUE = 1_900_000_000
@@ -280,4 +281,16 @@ def test_an_invoice_is_shown_with_its_lines_as_the_mapping_writes_them(
     view = stripe_connector.reconcile_view("invoice", stripe_connector.get("invoice", record.id))
     assert [(line["description"], line["amount"]) for line in view["lines"]] == [
         ("line 0", 1000), ("line 1", 250)]
-    assert "paid_out_of_band" not in view and view["total"] == 1250
+    assert view["total"] == 1250
+    # Steps asked for, not fields read back: nothing there to compare.
+    assert view["paid_out_of_band"] is WRITE_ONLY and view["finalize"] is WRITE_ONLY
+
+
+def test_the_connector_says_which_fields_an_update_can_clear(stripe_connector: Any) -> None:
+    assert isinstance(stripe_connector, FieldClearing)
+    assert stripe_connector.clears("invoice", ("metadata", "qbo_doc_number"))
+    assert stripe_connector.clears("invoice", ("description",))
+    assert not stripe_connector.clears("invoice", ("due_date",))
+    assert stripe_connector.clears("customer", ("address", "line2"))
+    assert stripe_connector.clears("customer", ("phone",))
+    assert not stripe_connector.clears("customer", ("metadata", "a", "b"))

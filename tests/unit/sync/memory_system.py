@@ -78,7 +78,7 @@ class MemoryConnector:
         it was asked for."""
         self.system.calls["read"] += 1
         self.system.cursors.append(cursor)
-        rows = sorted(self.system.rows[entity].items(), key=lambda kv: kv[0])
+        rows = sorted(list(self.system.rows[entity].items()), key=lambda kv: kv[0])
         records = [Record(entity, rid, copy.deepcopy(data)) for rid, data in rows]
         gone = sorted(self.system.deleted[entity])
         records += [Record(entity, rid, {}, deleted=True) for rid in gone]
@@ -88,7 +88,7 @@ class MemoryConnector:
     def find(self, entity: str, field: str, value: Any) -> list[Record]:
         self.system.calls["find"] += 1
         found = []
-        for rid, data in self.system.rows[entity].items():
+        for rid, data in list(self.system.rows[entity].items()):  # creates run alongside
             current: Any = data
             for part in field.split("."):
                 current = current.get(part) if isinstance(current, Mapping) else None
@@ -142,6 +142,8 @@ class MemoryConnector:
         self.system.calls["remove"] += 1
         if mode == "void":
             self.system.voided.add(record_id)
+        elif mode == "deactivate":   # it stays, marked inactive, and an update may come
+            self.system.rows[entity][record_id]["active"] = False
         else:
             self.system.rows[entity].pop(record_id, None)
         return None

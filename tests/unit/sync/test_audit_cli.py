@@ -47,9 +47,10 @@ class CliWorld:
         out, err = self.capsys.readouterr()
         return Result(int(exit_info.value.code or 0), out, err)
 
-    def rewrite(self, *, people: str | None = None) -> None:
+    def rewrite(self, *, people: str | None = None, invoices: str | None = None) -> None:
         """Edit the pipeline files the way a user fixes a mapping."""
-        kwargs = {"people": people} if people is not None else {}
+        kwargs = {name: text for name, text in (("people", people), ("invoices", invoices))
+                  if text is not None}
         write_project(self.folder, **kwargs)
         self._point_at_store()
 

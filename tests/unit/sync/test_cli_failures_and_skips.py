@@ -6,6 +6,7 @@ from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
+from conftest import INVOICES as INVOICES_YAML
 from conftest import PEOPLE as PEOPLE_YAML
 from conftest import make_plugins
 from memory_system import MemoryConnector, MemoryPlugin
@@ -15,6 +16,7 @@ from ml_connector.engine.plugins.protocol import ConnectorContext
 from ml_connector.engine.records import ChangePage
 
 PEOPLE = "contacts-to-people"
+INVOICES = "orders-to-invoices"
 FILTERED = PEOPLE_YAML.replace("  entity: contact\n", "  entity: contact\n"
                                "  filter: \"{{ record.active | default(true) }}\"\n")
 BECAUSE = "filter: record.active | default(true)"
@@ -119,6 +121,31 @@ def test_plan_exits_one_when_a_record_would_fail(cli_world: CliWorld) -> None:  
     assert as_json.code == 1 and as_json.json()["counts"] == {"create": 1, "fail": 1}
 
 
+def test_plan_exits_one_and_lists_each_record_a_run_would_flag(
+        cli_world: CliWorld) -> None:  # noqa: F811
+    cli_world.rewrite(invoices=INVOICES_YAML.replace("void_and_recreate", "flag"))
+    cli_world.alpha.put("contact", "c1", {"name": "Ann"})
+    orders = [f"o{n:02}" for n in range(12)]
+    for order in orders:
+        cli_world.alpha.put("order", order, {"contact": "c1", "lines": [], "total": "10.00"})
+    assert cli_world("pipeline", "run", "--all").code == 0
+    for order in orders:
+        cli_world.beta.frozen.add(next(rid for rid, row in cli_world.beta.rows["invoice"].items()
+                                       if row["metadata"]["order_id"] == order))
+        cli_world.alpha.put("order", order, {"contact": "c1", "lines": [], "total": "12.00"})
+
+    plan = cli_world("pipeline", "plan", INVOICES)
+    assert plan.code == 1
+    flagged = [line for line in plan.out.splitlines() if line.startswith("flag ")]
+    assert [line.split()[1] for line in flagged] == orders[:10]
+    assert all("cannot take this change" in line for line in flagged)
+    assert "and 2 more would fail or be flagged" in plan.out
+    assert "12 record(s) would fail or be flagged" in plan.err
+
+    run = cli_world("pipeline", "run", INVOICES)
+    assert run.code == 1 and "12 record(s) failed" in run.err
+
+
 # -- skips say why ----------------------------------------------------------------------------
 
 def test_a_filtered_record_says_why_in_run_plan_and_audit(cli_world: CliWorld) -> None:  # noqa: F811
@@ -151,3 +178,21 @@ def test_a_record_deleted_before_it_was_synced_says_so(cli_world: CliWorld) -> N
     assert f"skip      c1  ({because})" in cli_world("pipeline", "plan", PEOPLE).out
     run = cli_world("pipeline", "run", PEOPLE)
     assert run.out.splitlines() == [f"{PEOPLE}: 1 skipped", f"  1 skipped ({because})"]
+
+
+def test_plan_and_run_say_which_fields_a_connector_cannot_clear(
+        cli_world: CliWorld, monkeypatch: pytest.MonkeyPatch) -> None:  # noqa: F811
+    original = MemoryConnector.update
+
+    def update_without_clear(self, entity, record_id, payload):  # a plugin's older signature
+        return original(self, entity, record_id, payload)
+
+    monkeypatch.setattr(MemoryConnector, "update", update_without_clear)
+    cli_world.alpha.put("contact", "c1", {"name": "Ann", "email": "ann@x.example"})
+    assert cli_world("pipeline", "run", PEOPLE).code == 0
+    cli_world.rewrite(people=PEOPLE_YAML.replace('  email?: "{{ record.email }}"\n', ""))
+    because = "the mapping no longer sets it, but the connector cannot clear it"
+    plan = cli_world("pipeline", "plan", PEOPLE)
+    assert plan.code == 0 and f"    email: kept, {because}" in plan.out.splitlines()
+    run = cli_world("pipeline", "run", PEOPLE)
+    assert run.code == 0 and f"  1 record(s) keep email: {because}" in run.out.splitlines()

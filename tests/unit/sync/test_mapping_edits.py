@@ -211,3 +211,55 @@ def test_a_first_run_stopped_then_edited_reads_everything_again(
     with_pipelines(world, people=UPPER_NAMES).runner().run(PEOPLE)
     assert world.alpha.cursors[-1] is None
     assert person(world, "c0")["name"] == "PERSON 0"
+
+
+def test_a_connector_without_clear_keeps_dropped_fields_and_plan_and_run_say_so(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A plugin whose `update` has no `clear` is never sent one; what it keeps is said."""
+    from memory_system import MemoryConnector
+
+    original = MemoryConnector.update
+
+    def update_without_clear(self, entity, record_id, payload):  # the older signature
+        return original(self, entity, record_id, payload)
+
+    synced(world)
+    monkeypatch.setattr(MemoryConnector, "update", update_without_clear)
+    edited = with_pipelines(world, people=NO_EMAIL)
+    planned = {c.source_id: c for c in plan(edited.runtime, PEOPLE).changes}
+    assert planned["c1"].kept == ("email",) and planned["c2"].kept == ("email",)
+    assert all(c.field != "email" for c in planned["c1"].changes)
+
+    summary = edited.runner().run(PEOPLE)
+    assert summary.failed == 0 and summary.kept == {"email": 2}
+    assert person(world, "c1")["email"] == "ann@x.example"
+    assert ("email",) in world.runtime.store.links.get(PEOPLE, "c1").payload_fields
+
+
+def test_plan_shows_only_the_clears_the_connector_makes(
+        world: World, monkeypatch: pytest.MonkeyPatch) -> None:
+    """A connector that says which fields it clears is asked for those, and plan says so."""
+    from memory_system import MemoryConnector
+
+    from ml_connector.engine import FieldClearing
+
+    def clears(self, entity, path):   # this system cannot unset an email
+        return path != ("email",)
+
+    synced(world)
+    monkeypatch.setattr(MemoryConnector, "clears", clears, raising=False)
+    assert isinstance(world.runtime.connector("beta"), FieldClearing)
+    edited = with_pipelines(world, people=NO_EMAIL.replace(
+        '    contact_id: "{{ source.id }}"\n', '    contact_id: "{{ source.id }}"\n'
+        '    dept?: "{{ record.dept }}"\n'))
+    edited.runner().run(PEOPLE)              # c2's dept is written
+    world.alpha.put("contact", "c2", {"name": "Bob", "email": "bob@x.example"})
+    again = with_pipelines(world, people=NO_EMAIL)
+    change = next(c for c in plan(again.runtime, PEOPLE, full=True).changes
+                  if c.source_id == "c2")
+    assert [(c.field, c.after) for c in change.changes] == [("metadata.dept", None)]
+    assert change.kept == ("email",)
+    world.beta.cleared.clear()
+    summary = again.runner().run(PEOPLE, full=True)
+    assert world.beta.cleared == [("metadata", "dept")]
+    assert summary.kept == {"email": 1}

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Callable
 
 import pytest
-from conftest import World
+from conftest import INVOICES as INVOICES_YAML
+from conftest import World, with_pipelines
 
 from ml_connector.engine.planning.plan import plan
 from ml_connector.engine.sync.actions import Action
@@ -90,6 +91,24 @@ def test_a_finalized_target_is_foreseen_voided_and_recreated(world: World) -> No
     world.order("o1", "c1", "3.00", "4.00")
     predicted, taken = plan_then_run(world, INVOICES)
     assert predicted == taken == {"o1": Action.RECREATE}
+
+
+@pytest.mark.parametrize(("policy", "action"), [("void_and_recreate", Action.RECREATE),
+                                                ("flag", Action.FLAG),
+                                                ("ignore", Action.SKIP)])
+def test_a_finalized_unlinked_target_found_by_its_key_is_foreseen_as_the_run_does_it(
+        world: World, policy: str, action: Action) -> None:
+    """An existing invoice the match key finds, already finalized with other amounts."""
+    world = with_pipelines(world, invoices=INVOICES_YAML.replace("void_and_recreate", policy))
+    world.alpha.put("contact", "c1", {"name": "Ann"})
+    world.runner().run(PEOPLE)
+    person = world.runtime.store.links.get(PEOPLE, "c1").target_id
+    world.beta.put("invoice", "inv_old", {"person": person, "amount": 100, "lines": [],
+                                         "metadata": {"order_id": "o1"}})
+    world.beta.frozen.add("inv_old")
+    world.order("o1", "c1", "3.00")
+    predicted, taken = plan_then_run(world, INVOICES)
+    assert predicted == taken == {"o1": action}
 
 
 def test_an_unchanged_amount_of_a_finalized_target_is_an_update(world: World) -> None:

@@ -87,6 +87,36 @@ def test_a_field_the_target_holds_in_another_shape_or_not_at_all_differs(world: 
     assert "changed outside ml-connector" in report.mismatches[0].fix
 
 
+def test_a_mapped_field_the_target_lacks_differs_but_an_optional_one_left_out_does_not(
+        world: World) -> None:
+    synced_world(world)
+    world.alpha.put("contact", "c2", {"name": "Bob", "email": "bob@x.example"})
+    world.runner().run_all(full=True)
+    ann = world.runtime.store.links.get(PEOPLE, "c1").target_id
+    bob = world.runtime.store.links.get(PEOPLE, "c2").target_id
+    del world.beta.rows["person"][ann]["metadata"]["contact_id"]   # c1 has no email: fine
+    del world.beta.rows["person"][bob]["email"]
+    invoice = world.runtime.store.links.get(INVOICES, "o1").target_id
+    world.beta.rows["invoice"][invoice]["lines"].append({"description": "x", "amount": 1})
+    details = {m.source_id: m.detail for r in reconcile(world.runtime) for m in r.mismatches}
+    assert details == {"c1": 'metadata.contact_id: target has nothing, mapping gives "c1"',
+                       "c2": 'email: target has nothing, mapping gives "bob@x.example"',
+                       "o1": 'lines[2]: target has {description: "x", amount: 1}, '
+                             'mapping gives (none)'}
+
+
+def test_plan_and_reconcile_see_the_same_fields_differ(world: World) -> None:
+    from ml_connector.engine.planning.plan import plan
+
+    synced_world(world)
+    world.alpha.put("contact", "c1", {"name": "Ann B", "email": "ann@x.example"})
+    [mismatch] = next(r for r in reconcile(world.runtime) if r.pipeline == PEOPLE).mismatches
+    [change] = plan(world.runtime, PEOPLE).changes[:1]
+    assert [c.field for c in change.changes] == ["name", "email"]
+    assert mismatch.detail == ('name: target has "Ann", mapping gives "Ann B"; '
+                               'email: target has nothing, mapping gives "ann@x.example"')
+
+
 def test_reconcile_calls_back_once_per_source_record(world: World) -> None:
     synced_world(world)
     seen: list[None] = []

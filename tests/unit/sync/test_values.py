@@ -46,3 +46,31 @@ def test_a_field_a_payload_stopped_setting_is_cleared_unless_its_parent_replaces
     now = {"name": "A", "phone": None, "metadata": {"id": "1"}, "address": "x, y"}
     assert cleared_fields(before, now) == (("lines",), ("metadata", "team"), ("phone",))
     assert cleared_fields(None, now) == ()
+
+
+@pytest.mark.parametrize(("value", "on_a_line", "in_a_case_file", "after_a_label"), [
+    (None, "(none)", "null", "n/a"),
+    (True, "true", "true", "yes"),
+    ("Acme\nLtd", '"Acme⏎Ltd"', '"Acme\\nLtd"', "Acme\nLtd"),
+    ("x" * 90, '"' + "x" * 79 + '…"', '"' + "x" * 90 + '"', "x" * 90),
+    ([1, 2], "[1, 2]", "[1, 2]", "1, 2"),
+    ([], "[]", "[]", "none"),
+    ({"city": "Leeds", "ok": False}, '{city: "Leeds", ok: false}',
+     '{city: "Leeds", ok: false}', "city: Leeds, ok: no"),
+    (list(range(7)), "[7 items]", "[0, 1, 2, 3, 4, 5, 6]", "0, 1, 2, 3, 4, 5, 6"),
+])
+def test_one_formatter_spells_a_value_for_each_reader(value: object, on_a_line: str,
+                                                      in_a_case_file: str,
+                                                      after_a_label: str) -> None:
+    from ml_connector.engine.sync.values import CASE_FILE, LABELS
+
+    assert readable(value) == on_a_line
+    assert readable(value, CASE_FILE) == in_a_case_file
+    assert readable(value, LABELS) == after_a_label
+
+
+def test_no_other_value_formatter_is_left_in_the_engine() -> None:
+    import ml_connector.engine.cli.tables as tables
+    import ml_connector.engine.testing.pipeline_cases as cases
+
+    assert not hasattr(tables, "plain") and not hasattr(cases, "_shown")
