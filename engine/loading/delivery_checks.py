@@ -13,14 +13,14 @@ from typing import Any
 
 from ml_connector.engine.loading.pipeline_checks import Scope, Side
 from ml_connector.engine.loading.yaml_nodes import YamlDocument
-from ml_connector.engine.sync.delivery import FIELD, param_problems, write_back_field_of
+from ml_connector.engine.sync.delivery import DELIVERY, FIELD, param_problems, write_back_field_of
 
 
 def check_delivery(doc: YamlDocument, params: Mapping[str, Any], source: Side | None,
                    scope: Scope) -> None:
     problems = param_problems(params)
     for name, message in problems:
-        doc.error(("params", name), message)
+        doc.error(("params", name), f"params.{name}: {message}")
     field = write_back_field_of(params)
     if problems or field is None or source is None or source.connector is None:
         return
@@ -29,11 +29,12 @@ def check_delivery(doc: YamlDocument, params: Mapping[str, Any], source: Side | 
     except Exception:   # an unknown connector is reported where the source is checked
         return
     judge = getattr(plugin, "pay_link_field_problem", None)
-    at = ("params", FIELD) if FIELD in params else ("params", "delivery")
+    at = ("params", FIELD) if FIELD in params else ("params", DELIVERY)
     if judge is None:
-        doc.error(at, f"delivery: payable writes the pay link back into the source, but "
-                      f"the {source.connector} connector cannot take it; use email or none")
+        doc.error(at, f"params.{at[1]}: delivery: payable writes the pay link back into "
+                      f"the source, but the {source.connector} connector cannot take it; "
+                      "use email or none")
         return
     problem = judge(source.endpoint.entity, field)
     if problem is not None:
-        doc.error(at, problem)
+        doc.error(at, f"params.{at[1]}: {problem}")
