@@ -18,6 +18,7 @@ import httpx
 import pytest
 
 from ml_connector.connectors.qbo_stripe.sandbox import QBO_VERIFIER, Sandbox, SandboxOptions
+from ml_connector.engine.cli.main import main
 from ml_connector.engine.loading.project_loader import shipped_pipelines_dir
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.runner import Runner
@@ -202,3 +203,38 @@ def test_a_pay_link_written_into_quickbooks_pays_the_stripe_invoice(tmp_path: Pa
             assert sandbox.stripe_get(f"/v1/invoices/{stripe_id}")["status"] == "paid"
         finally:
             runtime.close()
+
+
+def _cli(capsys: pytest.CaptureFixture[str], *args: str) -> str:
+    with pytest.raises(SystemExit) as exit_info:
+        main(list(args))
+    out, err = capsys.readouterr()
+    assert exit_info.value.code in (0, None), err
+    return out
+
+
+def test_audit_show_and_status_say_what_stripe_made_of_the_invoice(
+        tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
+    delivery = "  delivery: payable\n  pay_link_field: PrivateNote\n"
+    options = SandboxOptions(pipelines_dir=pipelines_with(tmp_path, delivery))
+    with Sandbox(tmp_path / "project", options) as sandbox:
+        runtime = sandbox.runtime()
+        try:
+            Runner(runtime).run_all()
+            entry = runtime.store.audit.query(pipeline=PIPELINE, limit=1,
+                                              newest_first=True)[0]
+            source_id = entry.source_ref.rsplit("/", 1)[-1]
+            stripe_id = runtime.store.links.get(PIPELINE, source_id).target_id
+        finally:
+            runtime.close()
+        stripe_invoice = sandbox.stripe_get(f"/v1/invoices/{stripe_id}")
+        project = str(sandbox.project_file)
+        shown = _cli(capsys, "--project", project, "audit", "show", str(entry.id))
+        assert (f"answer       number {stripe_invoice['number']}, "
+                f"{stripe_invoice['status']};") in shown
+        assert stripe_invoice["hosted_invoice_url"] in shown
+        assert f"pay link into PrivateNote of quickbooks/Invoice/{source_id}" in shown
+        status = _cli(capsys, "--project", project, "status")
+        assert f"last write {stripe_id} (source {source_id}): number " in status
+        assert all(len(line) <= 80 for line in status.splitlines()
+                   if stripe_invoice["hosted_invoice_url"] not in line)
