@@ -17,10 +17,14 @@ from typing import Any
 import httpx
 import pytest
 
+from ml_connector.connectors.qbo_stripe.checks import invariant_problems
 from ml_connector.connectors.qbo_stripe.sandbox import QBO_VERIFIER, Sandbox, SandboxOptions
+from ml_connector.connectors.qbo_stripe.settling import settle_by_polling
+from ml_connector.connectors.qbo_stripe.story import Story
 from ml_connector.engine.cli.main import main
 from ml_connector.engine.loading.project_loader import shipped_pipelines_dir
 from ml_connector.engine.sync.actions import Action
+from ml_connector.engine.sync.reconcile import reconcile
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.triggers.routing import pipelines_for
@@ -238,3 +242,23 @@ def test_audit_show_and_status_say_what_stripe_made_of_the_invoice(
         assert f"last write {stripe_id} (source {source_id}): number " in status
         assert all(len(line) <= 80 for line in status.splitlines()
                    if stripe_invoice["hosted_invoice_url"] not in line)
+
+
+def test_the_story_with_pay_links_in_quickbooks_reconciles_clean(tmp_path: Path) -> None:
+    """The month of business with delivery: payable: a customer pays through the link
+    written into the QuickBooks invoice, the payment reaches QuickBooks, nothing drifts."""
+    delivery = "  delivery: payable\n  pay_link_field: CustomerMemo\n"
+    options = SandboxOptions(pipelines_dir=pipelines_with(tmp_path, delivery))
+    with Sandbox(tmp_path / "project", options) as sandbox:
+        runtime = sandbox.runtime()
+        try:
+            Runner(runtime).run_all()
+            log = Story(sandbox, runtime, lambda: settle_by_polling(runtime)).play()
+            assert log.pay_link_from == "quickbooks invoice"
+            assert len(log.paid_by_pay_link) == 1 and log.mailed_by_stripe == []
+            assert invariant_problems(sandbox) == []
+            assert [m for r in reconcile(runtime) for m in r.mismatches] == []
+            paid = log.paid_by_pay_link[0]
+            assert sandbox.stripe_get(f"/v1/invoices/{paid}")["status"] == "paid"
+        finally:
+            runtime.close()
