@@ -44,6 +44,7 @@ PAY_LINK = "hosted_invoice_url"   # the answer's key for the page where the cust
 # Outcomes after which the target exists as synced, so its link belongs in the source.
 WRITES_BACK = frozenset({Action.CREATE, Action.RECREATE, Action.UPDATE, Action.ADOPT_UPDATE,
                          Action.UNCHANGED})
+PAYABLE = ("open", None)   # a target that tells no status is taken as payable
 _ANSWER = "answer:"
 _LATEST = "answer-latest:"
 
@@ -159,8 +160,9 @@ class Delivery:
             return outcome
         answer = outcome.answer or self.answers.get(pipeline.name, record.id) or {}
         link = answer.get(PAY_LINK)
-        if not link or answer.get("target_id", outcome.target_id) != outcome.target_id:
-            return outcome   # not payable (a draft), or an answer of a target since replaced
+        if not link or answer.get("status") not in PAYABLE or answer.get(
+                "target_id", outcome.target_id) != outcome.target_id:
+            return outcome   # a draft, paid already, or an answer of a replaced target
         writer, entity = writer_of(self.runtime, pipeline), pipeline.source.entity
         if writer.holds_write_back(entity, record, field, str(link)):
             return outcome
