@@ -25,7 +25,12 @@ from collections.abc import Callable, Mapping
 from dataclasses import replace
 from typing import TYPE_CHECKING, Any, Protocol, runtime_checkable
 
-from ml_connector.engine.errors import ConnectorError, PermanentError, RetryableError
+from ml_connector.engine.errors import (
+    AuthError,
+    ConnectorError,
+    PermanentError,
+    RetryableError,
+)
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.store import Store
@@ -168,6 +173,8 @@ class Delivery:
             return outcome
         try:
             written = writer.write_back(entity, record, field, str(link))
+        except AuthError:
+            raise   # the run stops to ask for authorisation, as for any other write
         except ConnectorError as exc:
             return replace(outcome, action=Action.FAIL,
                            retryable=isinstance(exc, RetryableError),

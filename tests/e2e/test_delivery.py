@@ -267,3 +267,37 @@ def test_the_story_with_pay_links_in_quickbooks_reconciles_clean(tmp_path: Path)
             assert sandbox.stripe_get(f"/v1/invoices/{paid}")["status"] == "paid"
         finally:
             runtime.close()
+
+
+def test_a_pay_link_that_could_not_be_written_is_written_by_a_later_sync(
+        tmp_path: Path) -> None:
+    """The invoices lack the custom field at first: each is synced to Stripe and fails with
+    the reason; once the field is defined on one, its next sync writes the link, from the
+    answer kept since, without writing to Stripe again."""
+    delivery = "  delivery: payable\n  pay_link_field: CustomField:Pay link\n"
+    options = SandboxOptions(pipelines_dir=pipelines_with(tmp_path, delivery))
+    with Sandbox(tmp_path / "project", options) as sandbox:
+        runtime = sandbox.runtime()
+        try:
+            summary = Runner(runtime).run(PIPELINE)
+            assert summary.failed > 0
+            failure = summary.failures[0]
+            assert failure.error is not None
+            assert "its pay link could not be written into CustomField:Pay link" in failure.error
+            assert "has no custom field named 'Pay link'" in failure.error
+            link = runtime.store.links.get(PIPELINE, failure.source_id)
+            assert link is not None   # the Stripe invoice exists and is linked
+            stripe_invoice = sandbox.stripe_get(f"/v1/invoices/{link.target_id}")
+
+            qbo = runtime.connector("quickbooks")
+            qbo.update("Invoice", failure.source_id, {"CustomField": [
+                {"DefinitionId": "1", "Name": "Pay link", "Type": "StringType"}]})
+            before = stripe_writes(sandbox)
+            outcome = Runner(runtime).sync_id(PIPELINE, failure.source_id)
+            assert not outcome.failed and outcome.written_back == "CustomField:Pay link"
+            assert outcome.action is Action.UNCHANGED and stripe_writes(sandbox) == before
+            fields = qbo.get("Invoice", failure.source_id).data["CustomField"]
+            assert fields == [{"DefinitionId": "1", "Name": "Pay link", "Type": "StringType",
+                               "StringValue": stripe_invoice["hosted_invoice_url"]}]
+        finally:
+            runtime.close()
