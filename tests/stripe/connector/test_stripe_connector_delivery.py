@@ -34,7 +34,8 @@ def _send_requests(emulator: RunningEmulator) -> list[dict[str, Any]]:
 
 
 def test_email_finalizes_and_sends_once_even_when_the_create_is_retried(
-        stripe_emulator: RunningEmulator, stripe_connector: Any) -> None:
+        stripe_emulator: RunningEmulator, stripe_connector: Any,
+        stripe_requests_follow_the_contract: list[httpx.Request]) -> None:
     payload = _payload(stripe_connector, delivery="email", number="QB-1042",
                        custom_fields=[{"name": "Invoice", "value": "QB-1042"}])
     first = stripe_connector.create("invoice", payload, idempotency_key="inv-mail")
@@ -50,6 +51,14 @@ def test_email_finalizes_and_sends_once_even_when_the_create_is_retried(
     assert first.answer["sent"] is True
     assert first.answer["number"] == "QB-1042" and first.answer["status"] == "open"
     assert first.answer["hosted_invoice_url"] == first.data["hosted_invoice_url"]
+    # The send, the number and the custom fields are among the requests the contract
+    # checks against Stripe's API description once the test ends.
+    checked = {(r.method, r.url.path) for r in stripe_requests_follow_the_contract}
+    assert ("POST", f"/v1/invoices/{first.id}/send") in checked
+    creates = [r.content.decode() for r in stripe_requests_follow_the_contract
+               if (r.method, r.url.path) == ("POST", "/v1/invoices")]
+    assert any("number=QB-1042" in body and "custom_fields%5B0%5D%5Bname%5D=Invoice" in body
+               for body in creates)
 
 
 def test_payable_is_not_mailed_and_its_pay_link_pays_the_invoice(
