@@ -18,6 +18,10 @@ class Record:
     `version` is the system's own concurrency token (a sync token, an ETag) when it has one;
     `request_ids` are the vendor's ids of the HTTP calls that produced this value, kept for
     the audit trail so a support ticket can quote them.
+
+    `answer` is what a connector wants a person to see of the object it just wrote (an
+    invoice's number, status and pay link): the audit trail and `status` show it, and a
+    pipeline that writes a link back into its source takes it from here.
     """
 
     entity: str
@@ -26,6 +30,7 @@ class Record:
     version: str | None = None
     deleted: bool = False
     request_ids: tuple[str, ...] = ()
+    answer: Mapping[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,10 @@ from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
 
+import httpx
+
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
+from ml_connector.connectors.quickbooks import pay_link
 from ml_connector.engine.sync.runtime import Runtime
 
 Settle = Callable[[], None]
@@ -34,6 +37,9 @@ class StoryLog:
     paid_in_quickbooks: list[str] = field(default_factory=list)  # QBO invoice ids
     edited_after_finalize: list[str] = field(default_factory=list)
     paid_by_link: list[str] = field(default_factory=list)      # PaymentIntent ids
+    mailed_by_stripe: list[str] = field(default_factory=list)  # Stripe invoice ids
+    paid_by_pay_link: list[str] = field(default_factory=list)  # Stripe invoice ids
+    pay_link_from: str | None = None   # where the customer found it: "stripe e-mail", ...
 
     def note(self, text: str) -> None:
         self.steps.append(text)
@@ -51,7 +57,8 @@ class Story:
     def steps(self) -> list[Callable[[], None]]:
         """The month in order (a progress display counts them)."""
         return [self.new_customer_and_invoice, self.edit_an_invoice_after_it_was_sent,
-                self.customers_pay_online, self.a_payment_outside_any_invoice,
+                self.customers_pay_online, self.a_customer_pays_through_the_pay_link,
+                self.a_payment_outside_any_invoice,
                 self.a_cheque_arrives_in_quickbooks,
                 self.an_invoice_is_voided, self.a_refund, self.disputes]
 
@@ -118,6 +125,23 @@ class Story:
         self.log.paid_in_part.append((partial["id"], part))
         self._say(f"{len(full)} customers pay their invoices online, one pays half")
 
+    def a_customer_pays_through_the_pay_link(self) -> None:
+        """The customer opens the invoice's pay link and pays by card: the link Stripe's
+        e-mail carried (delivery: email), or the one QuickBooks' own e-mail carries because
+        the connector wrote it into the QuickBooks invoice (delivery: payable)."""
+        qbo_invoice = self._qbo_invoice_for("Zoë Café & Bäckerei")
+        invoice = self._stripe_invoice_for("Zoë Café & Bäckerei")
+        sent = httpx.get(f"{self.sandbox.stripe_url}/_emulator/invoices/{invoice['id']}/sent",
+                         timeout=30).json()["sent_at"]
+        if sent:
+            self.log.mailed_by_stripe.append(invoice["id"])
+        link = _written_pay_link(qbo_invoice.data)
+        self.log.pay_link_from = "quickbooks invoice" if link else "stripe e-mail"
+        paid = httpx.post(link or invoice["hosted_invoice_url"], json={}, timeout=30)
+        paid.raise_for_status()
+        self.log.paid_by_pay_link.append(invoice["id"])
+        self._say(f"a customer pays through the pay link in the {self.log.pay_link_from}")
+
     def a_payment_outside_any_invoice(self) -> None:
         """A customer pays through a payment link whose metadata names the QBO invoice."""
         qbo_invoice = self._qbo_invoice_for("Dana O'Neil-Ramírez")
@@ -171,6 +195,17 @@ class Story:
                                            {"invoice": invoice["id"], "status": "paid"})["data"]
         intent = payments[0]["payment"]["payment_intent"]
         return self.sandbox.stripe_get(f"/v1/payment_intents/{intent}")["latest_charge"]
+
+
+def _written_pay_link(data: dict[str, Any]) -> str | None:
+    """The pay link written into a QuickBooks invoice's memo or note, if one is."""
+    memo = data.get("CustomerMemo")
+    texts = [memo.get("value") if isinstance(memo, dict) else None, data.get("PrivateNote")]
+    for text in texts:
+        for line in str(text or "").split("\n"):
+            if line.startswith(pay_link.MARK):
+                return line[len(pay_link.MARK):]
+    return None
 
 
 def _line(description: str, amount: str, item_id: str) -> dict[str, Any]:

@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-from ml_connector.connectors.quickbooks import webhooks
+from ml_connector.connectors.quickbooks import pay_link, webhooks
 from ml_connector.connectors.quickbooks.api import ApiResult, QboApi, request_id_for
 from ml_connector.connectors.quickbooks.auth import QboAuth, TokenManager
 from ml_connector.connectors.quickbooks.batching import BatchWrite, BatchWriter
@@ -42,6 +42,7 @@ from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITE_ONLY_KEYS = ("Id", "SyncToken", "sparse", "domain", "MetaData")
+PAY_LINK_ENTITIES = ("Invoice", "Estimate", "SalesReceipt")
 VERSION_CACHE = 10_000
 LEAF_SUFFIXES = (".Address", ".value")
 
@@ -152,6 +153,48 @@ class QuickBooksConnector:
 
         result = self._with_current_version(spec, record_id, send)
         return self._record(spec, result.body[spec.name], result)
+
+    # -- pay links written back (engine/sync/delivery.py) ------------------------------------
+    def field_problem(self, entity: str, field: str) -> str | None:
+        if entity not in PAY_LINK_ENTITIES:
+            return (f"QuickBooks {entity} records cannot carry a pay link; only "
+                    f"{', '.join(PAY_LINK_ENTITIES)} can")
+        return pay_link.field_problem(field)
+
+    def without_write_back(self, entity: str, record: Record, field: str) -> Record:
+        return pay_link.without(record, field)
+
+    def holds_write_back(self, entity: str, record: Record, field: str, link: str) -> bool:
+        return pay_link.holds(record, field, link)
+
+    def write_back(self, entity: str, record: Record, field: str, link: str) -> Record:
+        """Put `link` into `field` by a sparse update under the record's own SyncToken.
+
+        The fields are computed from the record as read; if it changed since (5010), it is
+        read again and they are computed afresh, so a person's edit made meanwhile stays.
+        """
+        spec = self._entity(entity)
+        problem = self.field_problem(entity, field)
+        if problem is not None:
+            raise PermanentError(problem)
+        current = record if record.version is not None else self.get(entity, record.id)
+        if current is None:
+            raise NotFoundError(f"QuickBooks {entity} {record.id} does not exist")
+        for _ in range(2):
+            body = {**pay_link.with_link(current, field, link), "Id": record.id,
+                    "SyncToken": current.version, "sparse": True}
+            try:
+                result = self.api.write(spec.resource, body)
+            except ConflictError:
+                fresh = self.get(entity, record.id)
+                if fresh is None:
+                    raise NotFoundError(f"QuickBooks {entity} {record.id} does not exist") \
+                        from None
+                current = fresh
+                continue
+            return self._record(spec, result.body[spec.name], result)
+        raise ConflictError(f"QuickBooks {entity} {record.id} kept changing while its pay "
+                            "link was written; it will be retried later")
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         spec = self._entity(entity)

@@ -6,7 +6,8 @@ import webbrowser
 from collections.abc import Callable, Mapping
 from typing import Any
 
-from ml_connector.connectors.quickbooks.connector import QuickBooksConnector
+from ml_connector.connectors.quickbooks import pay_link
+from ml_connector.connectors.quickbooks.connector import PAY_LINK_ENTITIES, QuickBooksConnector
 from ml_connector.connectors.quickbooks.oauth_flow import (
     authorization_request,
     complete,
@@ -34,6 +35,13 @@ class QuickBooksPlugin:
 
     def entities(self) -> Mapping[str, EntitySpec]:
         return dict(SPECS)
+
+    def pay_link_field_problem(self, entity: str, field: str) -> str | None:
+        """Why a pipeline cannot write a pay link into `field` of `entity` (None: it can)."""
+        if entity not in PAY_LINK_ENTITIES:
+            return (f"QuickBooks {entity} records cannot carry a pay link; only "
+                    f"{', '.join(PAY_LINK_ENTITIES)} can")
+        return pay_link.field_problem(field)
 
     def connect(self, context: ConnectorContext) -> QuickBooksConnector:
         return QuickBooksConnector.open(context)

@@ -30,7 +30,7 @@ from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITABLE = ("customer", "invoice")
-STEPS = ("finalize", "paid_out_of_band")   # invoice payload keys that ask for a step
+STEPS = ("finalize", "paid_out_of_band", "delivery")   # payload keys that ask for a step
 
 
 class StripeConnector:

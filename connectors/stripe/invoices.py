@@ -12,6 +12,12 @@ and the add_lines answer shows the lines it made (`invoice_lines` says when that
 trusted). A draft deleted since a replayed create made it shows itself by a 404 on the
 first request to it; only then is it read, and a successor made.
 
+How the finalized invoice reaches the customer is the payload's `delivery`: `email` sends
+it (`POST /v1/invoices/{id}/send`, under a key derived from the invoice, so a retry never
+mails twice through this path), `payable` and `none` leave it open and payable without a
+mail. Without `delivery` nothing is sent. The record's `answer` carries what Stripe made of
+the invoice (number, status, pay link, whether it was sent) for the audit trail.
+
 Once finalized, an invoice's amounts cannot change in Stripe. An update that would change
 them raises `ImmutableTargetError`; the pipeline's policy then voids and recreates the
 invoice, or flags it. Descriptive fields (description, footer, metadata) still update.
@@ -35,7 +41,8 @@ from ml_connector.engine.errors import (
 )
 from ml_connector.engine.records import Record
 
-CONTROL = ("lines", "total", "finalize", "paid_out_of_band")
+CONTROL = ("lines", "total", "finalize", "paid_out_of_band", "delivery")
+DELIVERIES = ("email", "payable", "none")
 MAX_LINES = 250
 MAX_SUCCESSORS = 5
 LINE_PASSES = 3
@@ -50,6 +57,7 @@ OPEN = ("open", "uncollectible")
 def split(payload: Mapping[str, Any], invoice_id: str | None = None
           ) -> tuple[dict[str, Any], list[dict[str, Any]]]:
     """Invoice parameters and lines; too many lines fail before anything is written."""
+    delivery_of(payload)
     params = {k: v for k, v in payload.items() if k not in CONTROL}
     lines = [dict(line) for line in payload.get("lines") or []]
     if len(lines) > MAX_LINES:
@@ -83,8 +91,23 @@ class Invoices:
         with contextlib.suppress(NotFoundError):
             self._keep(self.api.delete(path))
 
-    def _done(self, invoice: dict[str, Any]) -> Record:
-        return Record("invoice", invoice["id"], invoice, request_ids=tuple(self.request_ids))
+    def _done(self, invoice: dict[str, Any], sent: bool = False) -> Record:
+        return Record("invoice", invoice["id"], invoice, request_ids=tuple(self.request_ids),
+                      answer=answer_of(invoice, sent=sent))
+
+    def _deliver(self, invoice: dict[str, Any], payload: Mapping[str, Any],
+                 key: str) -> tuple[dict[str, Any], bool]:
+        """Send an open `send_invoice` invoice when the payload asks for `email`.
+
+        Stripe sends only open invoices that collect by e-mail; one already paid (out of
+        band, or in full at finalizing) is not mailed, as there is nothing to ask for.
+        """
+        if (delivery_of(payload) != "email" or invoice["status"] != "open"
+                or invoice.get("collection_method") != "send_invoice"):
+            return invoice, False
+        sent = self._keep(self.api.post(f"/v1/invoices/{invoice['id']}/send", {},
+                                        idempotency_key=key))
+        return sent, True
 
     # -- create ------------------------------------------------------------------------------
 
@@ -107,7 +130,8 @@ class Invoices:
                     raise  # something else is missing (a tax rate, say), not the draft
                 key = derived_key(key, draft["id"])
                 continue
-            return self._done(self._settle(invoice, payload, f"{key}:pay"))
+            settled = self._settle(invoice, payload, f"{key}:pay")
+            return self._done(*self._deliver(settled, payload, f"{key}:send"))
         raise RetryableError(f"Stripe drafts made for this invoice keep disappearing "
                              f"(last key {key}); the record will be tried again")
 
@@ -200,13 +224,17 @@ class Invoices:
             raise ImmutableTargetError(refused)
         wipe = clears_held(invoice, clear, text=INVOICE_TEXT)
         digest = derived_key(invoice_id, repr(sorted(params.items(), key=str)), repr(lines))
-        if invoice["status"] == "draft":
+        was_draft = invoice["status"] == "draft"
+        if was_draft:
             invoice = self._update_draft(invoice, params, lines, payload, digest, wipe)
         else:
             changes = _merged(_changed(invoice, params, ALWAYS_EDITABLE), wipe)
             if changes:
                 invoice = self._keep(self.api.post(f"/v1/invoices/{invoice_id}", changes))
-        return self._done(self._settle(invoice, payload, derived_key(invoice_id, "oob")))
+        invoice = self._settle(invoice, payload, derived_key(invoice_id, "oob"))
+        if not was_draft:   # sent, if at all, when it was finalized
+            return self._done(invoice)
+        return self._done(*self._deliver(invoice, payload, derived_key(invoice_id, "send")))
 
     def refusal(self, invoice: dict[str, Any], payload: Mapping[str, Any]) -> str | None:
         """Why `update` would refuse `payload` for `invoice` (as read now), or None."""
@@ -267,6 +295,23 @@ class Invoices:
         return self._done(invoice)
 
 
+def delivery_of(payload: Mapping[str, Any]) -> str | None:
+    """The payload's `delivery`, checked: a typo must not silently skip the e-mail."""
+    delivery = payload.get("delivery")
+    if delivery is None or delivery in DELIVERIES:
+        return delivery
+    raise PermanentError(f"delivery {delivery!r} is not one of {', '.join(DELIVERIES)}")
+
+
+def answer_of(invoice: Mapping[str, Any], *, sent: bool = False) -> dict[str, Any]:
+    """What a person asks of an invoice just written: its number, status and pay link."""
+    answer = {"number": invoice.get("number"), "status": invoice.get("status"),
+              "hosted_invoice_url": invoice.get("hosted_invoice_url")}
+    if sent:
+        answer["sent"] = True
+    return {k: v for k, v in answer.items() if v is not None}
+
+
 def _merged(changes: dict[str, Any], wipe: Mapping[str, Any]) -> dict[str, Any]:
     """The changes plus the empty values that unset what the mapping no longer writes."""
     for key, value in wipe.items():
@@ -279,7 +324,8 @@ def _merged(changes: dict[str, Any], wipe: Mapping[str, Any]) -> dict[str, Any]:
 
 def _changed(invoice: Mapping[str, Any], params: Mapping[str, Any],
              allowed: tuple[str, ...]) -> dict[str, Any]:
-    changes = {k: params[k] for k in allowed if k in params and params[k] != invoice.get(k)}
+    changes = {k: params[k] for k in allowed if k in params and params[k] != invoice.get(k)
+               and not (params[k] == [] and not invoice.get(k))}   # no custom fields: none
     if "metadata" in changes:
         current = invoice.get("metadata") or {}
         wanted = {k: str(v) for k, v in (params["metadata"] or {}).items()}

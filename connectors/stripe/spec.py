@@ -17,6 +17,7 @@ invoice    the parameters of `POST /v1/invoices` (customer, currency, collection
                                equal it before the invoice is finalized
              finalize          default true; false leaves a draft
              paid_out_of_band  true marks the open invoice paid outside Stripe
+             delivery          email sends the finalized invoice; payable, none do not
 """
 
 from __future__ import annotations

@@ -212,6 +212,7 @@ def _story_lines(entry: AuditEntry, story: dict[str, Any], history: list[AuditEn
              ("error", entry.error or "-")]
     if reason_of(entry):
         pairs.append(("reason", reason_of(entry)))
+    pairs += answer_pairs(entry)
     pairs += _payload_pairs(story["payload"])
     lines = [f"audit entry {entry.id}"]
     for label, value in pairs:
@@ -224,6 +225,27 @@ def _story_lines(entry: AuditEntry, story: dict[str, Any], history: list[AuditEn
     if entry.outcome == "failed" and source_id_of(entry.source_ref) is not None:
         lines.append(f"  to retry it: ml-connector replay --id {entry.id}")
     return lines
+
+
+def answer_text(answer: dict[str, Any]) -> str:
+    """What the target said of a record it wrote, in a line: `number 1042, open, sent`,
+    then the pay link (a link is kept whole: a person copies it)."""
+    parts = [f"number {answer['number']}" if answer.get("number") else None,
+             answer.get("status"), "sent" if answer.get("sent") else None]
+    text = ", ".join(p for p in parts if p)
+    link = answer.get("hosted_invoice_url")
+    return f"{text}; {link}" if link and text else str(link or text or "-")
+
+
+def answer_pairs(entry: AuditEntry) -> list[tuple[str, str]]:
+    summary = entry.request_summary or {}
+    pairs = []
+    if isinstance(summary.get("answer"), dict):
+        pairs.append(("answer", answer_text(summary["answer"])))
+    if summary.get("written_back"):
+        pairs.append(("written back", f"pay link into {summary['written_back']} of "
+                                      f"{entry.source_ref}"))
+    return pairs
 
 
 def _payload_pairs(payload: dict[str, Any] | None) -> list[tuple[str, str]]:

@@ -10,7 +10,7 @@ from datetime import datetime
 
 import click
 
-from ml_connector.engine.cli.audit import json_option, when_text
+from ml_connector.engine.cli.audit import answer_text, json_option, when_text
 from ml_connector.engine.cli.state import CliState, pass_state
 from ml_connector.engine.cli.tables import labelled
 from ml_connector.engine.store import Backlog, PollRecord
@@ -83,6 +83,11 @@ def _pipeline_lines(p: PipelineStatus, now: datetime) -> list[str]:
               f"  pending    {p.pending_intents} create(s) not yet confirmed"]
     if p.last_poll is not None:
         lines += labelled("  last poll  ", _poll_text(p.last_poll, now), WIDTH)
+    if p.last_answer:
+        answer = p.last_answer
+        lines += labelled("  last write ", f"{answer.get('target_id')} (source "
+                                            f"{answer.get('source_id')}): "
+                                            f"{answer_text(answer)}", WIDTH)
     if p.failing_records:
         lines.append(f"  failing    {p.failing_records} record(s); "
                      "retry with `ml-connector replay --failed`")

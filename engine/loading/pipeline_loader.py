@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any
 
 from ml_connector.engine.diagnostics import Diagnostic, Location
+from ml_connector.engine.loading.delivery_checks import check_delivery
 from ml_connector.engine.loading.field_checks import field_problems
 from ml_connector.engine.loading.files import read_document
 from ml_connector.engine.loading.pipeline_checks import (
@@ -127,6 +128,8 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
     mapping = _mapping(check)
     doc.diagnostics.extend(field_problems(doc, source, target, check.compiled, mapping))
     triggers, policies = _triggers(check, source), _policies(check, target)
+    if check.ok("params"):
+        check_delivery(doc, data.get("params") or {}, source, check.scope)
     if doc.diagnostics or source is None or target is None or mapping is None:
         return None
     return Pipeline(

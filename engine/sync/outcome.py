@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import threading
 from collections import Counter
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -26,6 +27,11 @@ class Outcome:
     changes: dict[str, Any] | None = None
     reason: str | None = None  # why nothing was written (a skip): "filter: record.Active"
     kept: tuple[str, ...] = ()  # fields the mapping stopped writing that the target kept
+    # What the target said of the record it wrote (an invoice's number, status, pay link).
+    answer: Mapping[str, Any] | None = None
+    # The source field a pay link was written into by this attempt, and that write's ids.
+    written_back: str | None = None
+    source_request_ids: tuple[str, ...] = ()
 
     @property
     def failed(self) -> bool:

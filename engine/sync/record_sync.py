@@ -97,7 +97,8 @@ class RecordSync:
         created = self.target.create(self.pipeline.target.entity, sent,
                                      idempotency_key=intent.idempotency_key)
         self.store.intents.complete(intent, self._link(record, created, sent, generation))
-        return self._outcome(record, action, created.id, created.request_ids)
+        return replace(self._outcome(record, action, created.id, created.request_ids),
+                       answer=created.answer or None)
 
     def _resume(self, record: Record, d: Decision, intent: Intent) -> Outcome:
         """Finish a create that was cut off (adopt what it made, or re-send it unchanged),
@@ -144,7 +145,8 @@ class RecordSync:
                                      target_version=updated.version, updated_at=_now(),
                                      payload_fields=(*fields_of(payload), *kept)))
         return replace(self._outcome(record, Action.UPDATE, link.target_id,
-                                     updated.request_ids), kept=tuple(map(dotted, held)))
+                                     updated.request_ids), kept=tuple(map(dotted, held)),
+                       answer=updated.answer or None)
 
     def _refused(self, record: Record, link: Link, payload: Mapping[str, Any],
                  exc: ImmutableTargetError) -> Outcome:

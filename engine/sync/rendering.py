@@ -11,6 +11,7 @@ from ml_connector.engine.mapping.expressions import Expression
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
 from ml_connector.engine.sync.context import LinkLookup, render_context
+from ml_connector.engine.sync.delivery import source_view
 from ml_connector.engine.sync.runtime import Runtime
 
 # How many distinct missing dependencies one record may pull in before we call it a loop.
@@ -20,10 +21,16 @@ MAX_ON_DEMAND = 8
 class Renderer:
     """Renders payloads, filters and match values for one pipeline, naming the failing place."""
 
-    def __init__(self, pipeline: Pipeline, links: LinkLookup):
+    def __init__(self, pipeline: Pipeline, links: LinkLookup,
+                 source_view: Callable[[Record], Record] | None = None):
+        """`source_view` shows a record as the pipeline renders it: without the pay link
+        this project wrote into it (engine/sync/delivery.py), so that write is no change."""
         self.pipeline, self.links = pipeline, links
+        self.source_view = source_view
 
     def context(self, record: Record) -> Mapping[str, Any]:
+        if self.source_view is not None and not record.deleted:
+            record = self.source_view(record)
         return render_context(self.pipeline, record, self.links)
 
     def evaluate(self, expression: Expression, context: Mapping[str, Any], record: Record,
@@ -81,7 +88,7 @@ def preview_renderer(runtime: Runtime, pipeline: Pipeline) -> Renderer:
     placeholders instead of syncing the dependency."""
     links = LinkLookup(runtime.store, runtime.pipelines, placeholders=True,
                        connectors=runtime.connector)
-    return Renderer(pipeline, links)
+    return Renderer(pipeline, links, source_view(runtime, pipeline))
 
 
 def expression_text(source: str) -> str:

@@ -49,9 +49,14 @@ def _paths_of(value: Any, path: str) -> list[str]:
 
 def request_summary(pipeline: Pipeline, payload: Mapping[str, Any] | None, *,
                     source_ids: Sequence[str] = (), target_ids: Sequence[str] = (),
-                    reason: str | None = None) -> dict[str, Any]:
+                    reason: str | None = None, answer: Mapping[str, Any] | None = None,
+                    written_back: str | None = None) -> dict[str, Any]:
     """The redacted story of one attempt's requests: systems, entities, fields, hash, ids,
-    and for an attempt that wrote nothing on purpose, why (the filter, never a value)."""
+    and for an attempt that wrote nothing on purpose, why (the filter, never a value).
+
+    `answer` is what the target said of the record it wrote, as its connector chose to show
+    it (an invoice's number, status and pay link: what the customer sees, no amounts);
+    `written_back` the source field this attempt wrote that pay link into."""
     summary: dict[str, Any] = {
         "source": {"connection": pipeline.source.connection,
                    "entity": pipeline.source.entity, "request_ids": list(source_ids)},
@@ -63,4 +68,8 @@ def request_summary(pipeline: Pipeline, payload: Mapping[str, Any] | None, *,
         summary["payload_hash"] = payload_hash(payload)
     if reason is not None:
         summary["reason"] = reason
+    if answer:
+        summary["answer"] = dict(answer)
+    if written_back is not None:
+        summary["written_back"] = written_back
     return summary

@@ -29,6 +29,7 @@ from ml_connector.engine.store.audit import AuditEntry
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.adoption import PipelineBeginnings
 from ml_connector.engine.sync.context import LinkLookup
+from ml_connector.engine.sync.delivery import Delivery, source_view
 from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.locks import KeyedLocks
 from ml_connector.engine.sync.match_index import Finder, listing_finder
@@ -65,6 +66,7 @@ class Runner:
         self._beginnings = PipelineBeginnings(runtime.store)
         self._listings: dict[str, Finder] = {}   # pipelines in a first run: their listing
         self._running: dict[str, RunSummary] = {}  # pipelines running now: their summary
+        self._delivery = Delivery(runtime)
 
     def fork(self, *, trigger: str) -> Runner:
         """A runner with its own run id that shares this one's record locks and callbacks."""
@@ -227,18 +229,20 @@ class Runner:
 
         `finder` answers match lookups in place of the target's `find` (a run's listing).
         """
-        renderer = RecordingRenderer(pipeline, self._links)
+        renderer = RecordingRenderer(pipeline, self._links, source_view(self.runtime, pipeline))
         with self._locks.hold((pipeline.name, record.id)):
             try:
                 outcome = self._record_sync(pipeline, renderer, finder).sync(record)
+                outcome = self._delivery.after(pipeline, record, outcome)
             except AuthError:
                 raise
             except (RecordError, ConnectorError) as exc:
                 outcome = self._record_failure(pipeline, record.id, exc, audit=False)
-            self._audit(outcome, request_summary(pipeline, renderer.rendered,
-                                                 source_ids=record.request_ids,
-                                                 target_ids=outcome.request_ids,
-                                                 reason=outcome.reason))
+            self._audit(outcome, request_summary(
+                pipeline, renderer.rendered,
+                source_ids=(*record.request_ids, *outcome.source_request_ids),
+                target_ids=outcome.request_ids, reason=outcome.reason,
+                answer=outcome.answer, written_back=outcome.written_back))
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome

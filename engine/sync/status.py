@@ -19,6 +19,7 @@ from typing import Any
 
 from ml_connector.engine.store import Backlog, PollRecord
 from ml_connector.engine.store.audit import RunTotals
+from ml_connector.engine.sync.delivery import Answers
 from ml_connector.engine.sync.replay import FAILED, source_id_of
 from ml_connector.engine.sync.runner import cursor_name
 from ml_connector.engine.sync.runtime import Runtime
@@ -46,6 +47,8 @@ class PipelineStatus:
     pending_intents: int
     failing_records: int
     last_poll: PollRecord | None = None
+    # The target's answer about the record written last (number, status, pay link).
+    last_answer: dict[str, Any] | None = None
 
 
 @dataclass(frozen=True)
@@ -104,7 +107,8 @@ def _pipeline_status(runtime: Runtime, name: str, pending: int,
         name=name, last_run=last_run, last_trigger=newest[0].trigger if newest else None,
         cursor=cursor[0] if cursor else None, cursor_stored=cursor[1] if cursor else None,
         links=runtime.store.links.count(name), pending_intents=pending,
-        failing_records=len(failing), last_poll=last_poll)
+        failing_records=len(failing), last_poll=last_poll,
+        last_answer=Answers(runtime.store).latest(name))
 
 
 def age_seconds(then: datetime | None, now: datetime) -> int | None:
@@ -127,6 +131,7 @@ def _pipeline_dict(p: PipelineStatus, now: datetime) -> dict[str, Any]:
         "pending_intents": p.pending_intents,
         "failing_records": p.failing_records,
         "last_poll": None if p.last_poll is None else _poll_dict(p.last_poll, now),
+        "last_answer": p.last_answer,
     }
 
 

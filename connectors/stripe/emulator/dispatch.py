@@ -159,7 +159,7 @@ class Dispatcher:
                  key: str | None) -> dict[str, Any]:
         state = self.emulator.state
         with state.lock:
-            state.request = RequestInfo(rid, key)
+            state.request = RequestInfo(rid, key, str(request.base_url).rstrip("/"))
             try:
                 call = Call(state, params, dict(request.path_params), request.method)
                 result = self.endpoint.handler(call)

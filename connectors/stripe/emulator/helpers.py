@@ -5,6 +5,9 @@ need no API key, and the events they cause carry `request.id = null`, as events 
 raises on its own do.
 
     POST /_emulator/invoices/{id}/pay          {"amount"?, "payment_method"?}
+    GET|POST /_emulator/hosted_invoices/{token}  an invoice's `hosted_invoice_url`: GET
+                                               shows it, POST pays what remains by card
+    GET  /_emulator/invoices/{id}/sent         when the invoice was mailed (`send`)
     POST /_emulator/charges/{id}/refund        {"amount"?, "reason"?}
     POST /_emulator/refunds/{id}/fail          {"reason"?}
     POST /_emulator/charges/{id}/dispute       {"amount"?, "reason"?}
@@ -36,7 +39,10 @@ from ml_connector.connectors.stripe.emulator import disputes, refunds
 from ml_connector.connectors.stripe.emulator.dispatch import request_id
 from ml_connector.connectors.stripe.emulator.errors import StripeError
 from ml_connector.connectors.stripe.emulator.faults import Fault
-from ml_connector.connectors.stripe.emulator.invoice_lifecycle import pay_online
+from ml_connector.connectors.stripe.emulator.invoice_lifecycle import (
+    by_hosted_token,
+    pay_online,
+)
 from ml_connector.connectors.stripe.emulator.seed import seed_account
 from ml_connector.connectors.stripe.emulator.service import StripeEmulator
 from ml_connector.connectors.stripe.emulator.webhook_endpoints import register
@@ -52,6 +58,24 @@ def _customer_pays(emu: StripeEmulator, path: dict[str, str], body: dict[str, An
     amount = int(body.get("amount") or inv["amount_remaining"])
     payment = pay_online(state, inv, amount, body.get("payment_method", "pm_card_visa"))
     return {"invoice": inv, "invoice_payment": payment}
+
+
+def _hosted_page(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
+    """What the customer sees on the pay link: the invoice, and what is left to pay."""
+    inv = by_hosted_token(emu.state, path["token"])
+    return {key: inv[key] for key in ("id", "number", "status", "currency", "amount_due",
+                                      "amount_remaining", "custom_fields")}
+
+
+def _hosted_pay(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
+    """The customer pays on the pay link: by card, in full unless an amount is given."""
+    inv = by_hosted_token(emu.state, path["token"])
+    return _customer_pays(emu, {"id": inv["id"]}, body)
+
+
+def _sent(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
+    emu.state.get("invoice", path["id"])
+    return {"sent_at": list(emu.state.private_of(path["id"]).get("sent_at") or [])}
 
 
 def _refund(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
@@ -179,6 +203,17 @@ def _reader(emu: StripeEmulator, read: Callable[[StripeEmulator], Any]) -> Calla
     return run
 
 
+def _path_reader(emu: StripeEmulator, read: Action) -> Callable[..., Any]:
+    async def run(request: Request) -> Response:
+        try:
+            with emu.state.lock:
+                return JSONResponse(read(emu, dict(request.path_params), {}))
+        except StripeError as exc:
+            return JSONResponse(exc.body(request_id(), emu.state.livemode), exc.status)
+
+    return run
+
+
 def _flush(emu: StripeEmulator) -> Callable[[Request], Any]:
     async def run(request: Request) -> Response:
         raw = await request.body()
@@ -192,6 +227,7 @@ def _flush(emu: StripeEmulator) -> Callable[[Request], Any]:
 def routes(emu: StripeEmulator) -> list[Route]:
     actions: list[tuple[str, str, Action]] = [
         ("/_emulator/invoices/{id}/pay", "POST", _customer_pays),
+        ("/_emulator/hosted_invoices/{token}", "POST", _hosted_pay),
         ("/_emulator/charges/{id}/refund", "POST", _refund),
         ("/_emulator/refunds/{id}/fail", "POST", _fail_refund),
         ("/_emulator/charges/{id}/dispute", "POST", _dispute),
@@ -211,6 +247,9 @@ def routes(emu: StripeEmulator) -> list[Route]:
              for path, method, action in actions]
     found += [
         Route("/_emulator/webhooks/flush", _flush(emu), methods=["POST"]),
+        Route("/_emulator/hosted_invoices/{token}", _path_reader(emu, _hosted_page),
+              methods=["GET"]),
+        Route("/_emulator/invoices/{id}/sent", _path_reader(emu, _sent), methods=["GET"]),
         Route("/_emulator/webhooks/deliveries",
               _reader(emu, lambda e: {"deliveries": list(e.webhooks.attempts)}),
               methods=["GET"]),

@@ -22,6 +22,7 @@ from ml_connector.connectors.stripe.emulator.routing import Call, endpoint
 from ml_connector.connectors.stripe.emulator.state import EmulatorState
 
 DAY = 86400
+HOSTED_PATH = "/_emulator/hosted_invoices/"
 
 
 def _require(inv: dict[str, Any], *statuses: str) -> None:
@@ -51,9 +52,10 @@ def finalize_invoice(state: EmulatorState, inv: dict[str, Any]) -> None:
     if inv["collection_method"] == "send_invoice" and inv["due_date"] is None:
         inv["due_date"] = now + DAY * int(extra.get("days_until_due") or 0)
     token = state.new_id("price")[6:]
+    extra["hosted_token"] = token
     inv.update(status="open", effective_at=now, ending_balance=inv["starting_balance"],
                webhooks_delivered_at=inv["webhooks_delivered_at"] or now,
-               hosted_invoice_url=f"https://invoice.stripe.com/i/acct_emulator/{token}",
+               hosted_invoice_url=hosted_url(state, token),
                invoice_pdf=f"https://pay.stripe.com/invoice/acct_emulator/{token}/pdf")
     inv["status_transitions"]["finalized_at"] = now
     if inv["amount_due"] == 0:
@@ -71,6 +73,20 @@ def finalize_invoice(state: EmulatorState, inv: dict[str, Any]) -> None:
     extra["default_payment"] = default["id"]
     state.index_for_search(inv)
     emit(state, "invoice.finalized", inv)
+
+
+def hosted_url(state: EmulatorState, token: str) -> str:
+    """The hosted invoice page: on the emulator itself, where opening it shows the invoice
+    and posting to it pays it (as a customer paying by card on Stripe's page would)."""
+    base = state.request.base_url or "http://stripe-emulator.invalid"
+    return f"{base}{HOSTED_PATH}{token}"
+
+
+def by_hosted_token(state: EmulatorState, token: str) -> dict[str, Any]:
+    for inv in state.objects["invoice"].values():
+        if state.private_of(inv["id"]).get("hosted_token") == token:
+            return inv
+    raise StripeError(404, "No such invoice page.", code="resource_missing")
 
 
 def _default_payment(state: EmulatorState, inv: dict[str, Any]) -> dict[str, Any] | None:
@@ -205,9 +221,14 @@ def mark_uncollectible(call: Call) -> dict[str, Any]:
 
 
 def send(call: Call) -> dict[str, Any]:
-    inv = call.state.get("invoice", call.path["id"])
-    _require(inv, "open")
-    emit(call.state, "invoice.sent", inv)
+    """Mail the invoice to the customer. Stripe shows no field for it: the mail and the
+    `invoice.sent` event are all; the emulator keeps when it was sent (`sent_at`, private)
+    so a test can tell. The status stays open; a paid invoice may be sent again too."""
+    state = call.state
+    inv = state.get("invoice", call.path["id"])
+    _require(inv, "open", "paid", "uncollectible")
+    state.private_of(inv["id"]).setdefault("sent_at", []).append(state.clock.now())
+    emit(state, "invoice.sent", inv)
     return inv
 
 

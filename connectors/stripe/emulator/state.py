@@ -60,6 +60,8 @@ class RequestInfo:
 
     id: str | None = None
     idempotency_key: str | None = None
+    # Where the request reached the emulator, for links it hands out (hosted invoice pages).
+    base_url: str | None = None
 
 
 class EmulatorState:

@@ -13,7 +13,11 @@ from ml_connector.connectors.quickbooks.emulator.rules.balances import (
     applications,
     applied_total,
 )
-from ml_connector.connectors.quickbooks.emulator.rules.base import COMMON_FILTERS, EntityRules
+from ml_connector.connectors.quickbooks.emulator.rules.base import (
+    COMMON_FILTERS,
+    EntityRules,
+    check_text,
+)
 from ml_connector.connectors.quickbooks.emulator.rules.documents import (
     check_date,
     home_amounts,
@@ -77,6 +81,25 @@ def refresh_receivable(ledger: Ledger, entity: str, record_id: str) -> None:
     ledger.touch(stored, {k: v for k, v in data.items() if k.startswith("Home") or k in changes})
 
 
+CUSTOM_FIELDS_MAX = 3   # legacy custom fields of a sales form (api-reference.md A3)
+
+
+def check_custom_fields(data: dict[str, Any]) -> None:
+    """`CustomField` entries name their definition by `DefinitionId`; a sales form has at
+    most three, and the connector writes only string fields."""
+    fields = data.get("CustomField")
+    if fields is None:
+        return
+    if not isinstance(fields, list) or len(fields) > CUSTOM_FIELDS_MAX:
+        raise errors.invalid_property("CustomField", f"must be a list of at most "
+                                                     f"{CUSTOM_FIELDS_MAX} custom fields")
+    for entry in fields:
+        if not isinstance(entry, dict) or entry.get("DefinitionId") in (None, ""):
+            raise errors.required_missing("CustomField.DefinitionId")
+        if entry.get("Type", "StringType") != "StringType" and "StringValue" in entry:
+            raise errors.invalid_property("CustomField.Type", "a StringValue needs StringType")
+
+
 class InvoiceRules(_Receivable):
     entity, resource, void_mode = "Invoice", "invoice", "void"
     filterable = TXN_FILTERS | {"DueDate", "Balance", "EmailStatus", "PrintStatus"}
@@ -84,6 +107,8 @@ class InvoiceRules(_Receivable):
     def prepare(self, ledger: Ledger, data: dict[str, Any],
                 previous: StoredEntity | None) -> dict[str, Any]:
         data = sales_document(ledger, data, previous, self.entity)
+        check_text(data, {"PrivateNote": 4000})
+        check_custom_fields(data)
         due = data.get("DueDate") or (date.fromisoformat(data["TxnDate"])
                                       + timedelta(days=DEFAULT_TERMS_DAYS)).isoformat()
         data["DueDate"] = check_date(due, "DueDate")
