@@ -85,10 +85,15 @@ class StripeConnector:
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self._writable(entity)
         if entity == "customer":
-            if mode != "delete":
-                raise PermanentError(f"Stripe customers can only be deleted, not {mode!r}")
-            return customers.remove(self.api, record_id)
+            return customers.remove(self.api, record_id, mode)
         return Invoices(self.api).remove(record_id, mode)
+
+    def mark_merged(self, entity: str, record_id: str, *, into: str) -> Record | None:
+        """Keep the customer of a source record merged into `into`, marked as merged."""
+        self._writable(entity)
+        if entity != "customer":
+            raise PermanentError(f"Stripe {entity} records cannot be marked merged")
+        return customers.mark_merged(self.api, record_id, into)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         webhooks.verify(headers, body, self.settings.webhook_secrets,

@@ -29,6 +29,8 @@ class LinkState(StrEnum):
     SYNCED = "synced"    # it carries the payload whose hash is stored (None: not known yet)
     VOIDED = "voided"    # voided on purpose; a recreate is owed (it may have been cut off)
     REMOVED = "removed"  # removed because its source record was deleted (on_source_delete)
+    KEPT = "kept"        # its source was deleted but the target refused the removal: it stays
+    MERGED = "merged"    # the source was merged into another: points at the survivor's target
 
 
 @dataclass(frozen=True)
@@ -87,8 +89,10 @@ def upsert_link(connection: Connection, link: Link) -> None:
 _t = tables.links
 _BY_SOURCE = select(_t).where(_t.c.pipeline == bindparam("pipeline"),
                               _t.c.source_id == bindparam("source_id"))
+# A merged record's link shares its target with the survivor's: the survivor owns it.
 _BY_TARGET = (select(_t)
-              .where(_t.c.target_connection == bindparam("connection"),
+              .where(_t.c.state != LinkState.MERGED.value,
+                     _t.c.target_connection == bindparam("connection"),
                      _t.c.target_entity == bindparam("entity"),
                      _t.c.target_id == bindparam("target_id"))
               .order_by(_t.c.updated_at.desc()).limit(1))
@@ -108,7 +112,8 @@ class LinkRepository:
     def by_target(self, connection: str, entity: str, target_id: str) -> Link | None:
         """The link pointing at a target record: how the engine recognises its own writes.
 
-        Should two pipelines point at the same record, the most recently written one wins.
+        Should two pipelines point at the same record, the most recently written one wins;
+        the link of a record merged into another never answers (the survivor's does).
         """
         with self._db.read() as conn:
             row = conn.execute(_BY_TARGET, {"connection": connection, "entity": entity,
@@ -119,6 +124,30 @@ class LinkRepository:
         """Insert or replace the link of (pipeline, source_id)."""
         with self._db.write() as conn:
             upsert_link(conn, link)
+
+    def merge(self, pipeline: str, merged_id: str, survivor_id: str) -> Link:
+        """Point `merged_id`'s link at the survivor's target, in one transaction.
+
+        What referenced the merged record (a later invoice, a payment) then resolves to the
+        survivor's target. The survivor must be linked; the merged record may not be yet.
+        Doing it twice changes nothing, so a redelivered merge notification is harmless.
+        """
+        with self._db.write() as conn:
+            found = conn.execute(_BY_SOURCE, {"pipeline": pipeline,
+                                              "source_id": survivor_id}).first()
+            if found is None:
+                raise KeyError(f"{pipeline}: the surviving record {survivor_id} is not linked")
+            survivor = _from_row(found)
+            row = conn.execute(_BY_SOURCE, {"pipeline": pipeline,
+                                            "source_id": merged_id}).first()
+            old = _from_row(row) if row else None
+            merged = Link(pipeline=pipeline, source_id=merged_id,
+                          target_connection=survivor.target_connection,
+                          target_entity=survivor.target_entity, target_id=survivor.target_id,
+                          payload_hash=None, generation=old.generation if old else 0,
+                          state=LinkState.MERGED)
+            upsert_link(conn, merged)
+        return merged
 
     def remove(self, pipeline: str, source_id: str) -> None:
         t = tables.links

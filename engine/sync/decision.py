@@ -34,6 +34,8 @@ from ml_connector.engine.sync.rendering import Renderer
 DELETED_BEFORE_SYNC = "deleted in the source before it was synced"
 DELETED_IGNORED = "deleted in the source; on_source_delete is ignore"
 DELETED_ALREADY_REMOVED = "deleted in the source; already removed from the target"
+DELETED_KEPT = "deleted in the source; the target refused its removal and is kept"
+MERGED_AWAY = "merged into another record; what referred to it now goes to the survivor's target"
 
 WHEN_REFUSED = {OnImmutableChange.VOID_AND_RECREATE: Action.RECREATE,
                 OnImmutableChange.IGNORE: Action.SKIP,
@@ -118,8 +120,12 @@ class Decider:
         """A linked record: unchanged, updated, or recreated after a void or removal.
 
         A removed target comes back by a recreate, except a deactivated one: it still
-        exists, and an update brings it the payload (which may reactivate it).
+        exists, and an update brings it the payload (which may reactivate it). So does a
+        target that refused its removal (kept). A record merged into another is not synced
+        again: its link belongs to the survivor's target, which the survivor's data fills.
         """
+        if link.state is LinkState.MERGED:
+            return Decision(Action.SKIP, link, reason=MERGED_AWAY)
         deactivated = self.pipeline.policies.on_source_delete is OnSourceDelete.DEACTIVATE
         if link.state is LinkState.VOIDED or (link.state is LinkState.REMOVED
                                               and not deactivated):
@@ -153,8 +159,10 @@ class Decider:
             if pending is None:
                 return Decision(Action.SKIP, reason=DELETED_BEFORE_SYNC)
         ignored = self.pipeline.policies.on_source_delete is OnSourceDelete.IGNORE
-        if ignored or (link is not None and link.state is LinkState.REMOVED):
-            reason = DELETED_IGNORED if ignored else DELETED_ALREADY_REMOVED
+        settled = {LinkState.REMOVED: DELETED_ALREADY_REMOVED, LinkState.KEPT: DELETED_KEPT,
+                   LinkState.MERGED: MERGED_AWAY}
+        if ignored or (link is not None and link.state in settled):
+            reason = DELETED_IGNORED if ignored else settled[_state(link)]
             return Decision(Action.SKIP, link, interrupted=pending, reason=reason)
         return Decision(Action.REMOVE, link, interrupted=pending)
 
@@ -162,6 +170,11 @@ class Decider:
         """A source record that some pipeline of ours wrote is our own echo, not a change."""
         source = self.pipeline.source
         return self.store.links.by_target(source.connection, source.entity, record.id) is not None
+
+
+def _state(link: Link | None) -> LinkState:
+    assert link is not None, "a settled removal without a link"
+    return link.state
 
 
 def payload_of(decision: Decision) -> Mapping[str, Any]:
