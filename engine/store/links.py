@@ -30,7 +30,7 @@ class LinkState(StrEnum):
     VOIDED = "voided"    # voided on purpose; a recreate is owed (it may have been cut off)
     REMOVED = "removed"  # removed because its source record was deleted (on_source_delete)
     KEPT = "kept"        # its source was deleted but the target refused the removal: it stays
-    MERGED = "merged"    # the source was merged into another: points at the survivor's target
+    MERGED = "merged"    # the source was merged into `merged_into`: references go there
 
 
 @dataclass(frozen=True)
@@ -42,6 +42,8 @@ class Link:
     `updated_at` is set by the store on every `put`. `payload_fields` are the fields the
     last written payload set (None when not known, as for a target adopted and not written
     since): a field among them that the next payload leaves out is cleared in the target.
+    `merged_into` is the surviving source record of a merged one (state `merged`): the link
+    keeps the target it had, and whatever asks for it is sent on to the survivor's.
     """
 
     pipeline: str
@@ -55,6 +57,7 @@ class Link:
     updated_at: datetime | None = None
     state: LinkState = LinkState.SYNCED
     payload_fields: tuple[FieldPath, ...] | None = None
+    merged_into: str | None = None
 
 
 def _from_row(row: Any) -> Link:
@@ -64,6 +67,7 @@ def _from_row(row: Any) -> Link:
         target_id=row.target_id, payload_hash=row.payload_hash, generation=row.generation,
         target_version=row.target_version, updated_at=row.updated_at,
         state=LinkState(row.state), payload_fields=_fields_from(row.payload_fields),
+        merged_into=row.merged_into,
     )
 
 
@@ -81,6 +85,7 @@ def upsert_link(connection: Connection, link: Link) -> None:
         "updated_at": utcnow(), "state": link.state.value,
         "payload_fields": (None if link.payload_fields is None
                            else [list(path) for path in link.payload_fields]),
+        "merged_into": link.merged_into,
     }, keys=("pipeline", "source_id"))
 
 
@@ -89,10 +94,8 @@ def upsert_link(connection: Connection, link: Link) -> None:
 _t = tables.links
 _BY_SOURCE = select(_t).where(_t.c.pipeline == bindparam("pipeline"),
                               _t.c.source_id == bindparam("source_id"))
-# A merged record's link shares its target with the survivor's: the survivor owns it.
 _BY_TARGET = (select(_t)
-              .where(_t.c.state != LinkState.MERGED.value,
-                     _t.c.target_connection == bindparam("connection"),
+              .where(_t.c.target_connection == bindparam("connection"),
                      _t.c.target_entity == bindparam("entity"),
                      _t.c.target_id == bindparam("target_id"))
               .order_by(_t.c.updated_at.desc()).limit(1))
@@ -112,8 +115,7 @@ class LinkRepository:
     def by_target(self, connection: str, entity: str, target_id: str) -> Link | None:
         """The link pointing at a target record: how the engine recognises its own writes.
 
-        Should two pipelines point at the same record, the most recently written one wins;
-        the link of a record merged into another never answers (the survivor's does).
+        Should two pipelines point at the same record, the most recently written one wins.
         """
         with self._db.read() as conn:
             row = conn.execute(_BY_TARGET, {"connection": connection, "entity": entity,
@@ -126,11 +128,12 @@ class LinkRepository:
             upsert_link(conn, link)
 
     def merge(self, pipeline: str, merged_id: str, survivor_id: str) -> Link:
-        """Point `merged_id`'s link at the survivor's target, in one transaction.
+        """Record that `merged_id` was merged into `survivor_id`, in one transaction.
 
-        What referenced the merged record (a later invoice, a payment) then resolves to the
-        survivor's target. The survivor must be linked; the merged record may not be yet.
-        Doing it twice changes nothing, so a redelivered merge notification is harmless.
+        The merged record's link keeps its own target (kept, not removed) and names the
+        survivor; one that had no link gets one to the survivor's target. `resolve` then
+        sends whatever asks for either record's link to the survivor. The survivor must be
+        linked. Doing it twice changes nothing, so a redelivered notification is harmless.
         """
         with self._db.write() as conn:
             found = conn.execute(_BY_SOURCE, {"pipeline": pipeline,
@@ -143,11 +146,28 @@ class LinkRepository:
             old = _from_row(row) if row else None
             merged = Link(pipeline=pipeline, source_id=merged_id,
                           target_connection=survivor.target_connection,
-                          target_entity=survivor.target_entity, target_id=survivor.target_id,
+                          target_entity=survivor.target_entity,
+                          target_id=old.target_id if old else survivor.target_id,
                           payload_hash=None, generation=old.generation if old else 0,
-                          state=LinkState.MERGED)
+                          target_version=old.target_version if old else None,
+                          state=LinkState.MERGED, merged_into=survivor_id)
             upsert_link(conn, merged)
         return merged
+
+    def resolve(self, link: Link) -> Link:
+        """The link a reference to `link`'s record should use: the survivor's, once merged.
+
+        Follows `merged_into` (A into B, later B into C: C), and stops at a cycle or a
+        survivor that has no link, answering the last link found.
+        """
+        seen = {link.source_id}
+        while link.state is LinkState.MERGED and link.merged_into not in (None, *seen):
+            survivor = self.get(link.pipeline, str(link.merged_into))
+            if survivor is None:
+                break
+            seen.add(survivor.source_id)
+            link = survivor
+        return link
 
     def remove(self, pipeline: str, source_id: str) -> None:
         t = tables.links

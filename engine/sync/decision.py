@@ -35,7 +35,7 @@ DELETED_BEFORE_SYNC = "deleted in the source before it was synced"
 DELETED_IGNORED = "deleted in the source; on_source_delete is ignore"
 DELETED_ALREADY_REMOVED = "deleted in the source; already removed from the target"
 DELETED_KEPT = "deleted in the source; the target refused its removal and is kept"
-MERGED_AWAY = "merged into another record; what referred to it now goes to the survivor's target"
+MERGED_AWAY = "merged into {survivor}; what refers to it goes to the survivor's target"
 
 WHEN_REFUSED = {OnImmutableChange.VOID_AND_RECREATE: Action.RECREATE,
                 OnImmutableChange.IGNORE: Action.SKIP,
@@ -122,10 +122,10 @@ class Decider:
         A removed target comes back by a recreate, except a deactivated one: it still
         exists, and an update brings it the payload (which may reactivate it). So does a
         target that refused its removal (kept). A record merged into another is not synced
-        again: its link belongs to the survivor's target, which the survivor's data fills.
+        again: references to it go to the survivor, whose data fills the survivor's target.
         """
         if link.state is LinkState.MERGED:
-            return Decision(Action.SKIP, link, reason=MERGED_AWAY)
+            return Decision(Action.SKIP, link, reason=MERGED_AWAY.format(survivor=link.merged_into))
         deactivated = self.pipeline.policies.on_source_delete is OnSourceDelete.DEACTIVATE
         if link.state is LinkState.VOIDED or (link.state is LinkState.REMOVED
                                               and not deactivated):
@@ -162,7 +162,8 @@ class Decider:
         settled = {LinkState.REMOVED: DELETED_ALREADY_REMOVED, LinkState.KEPT: DELETED_KEPT,
                    LinkState.MERGED: MERGED_AWAY}
         if ignored or (link is not None and link.state in settled):
-            reason = DELETED_IGNORED if ignored else settled[_state(link)]
+            reason = DELETED_IGNORED if ignored else settled[_state(link)].format(
+                survivor=link.merged_into if link else None)
             return Decision(Action.SKIP, link, interrupted=pending, reason=reason)
         return Decision(Action.REMOVE, link, interrupted=pending)
 

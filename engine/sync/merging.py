@@ -1,4 +1,4 @@
-"""A source system merged record A into record B: A's link now leads to B's target.
+"""A source system merged record A into record B: references to A now lead to B's target.
 
 QuickBooks merges customers: A's transactions move to B and A is left inactive. Mirroring
 that as a delete would destroy A's target (a Stripe customer with its invoices and cards),
@@ -8,11 +8,13 @@ before the merge, a payment of one of A's invoices) to A's target. So:
 1. B is linked first (synced if it is not yet): a merge into an unlinked record waits.
 2. A's own target, if it has one, is marked as merged into B (connectors that can:
    `MergeMarker`); it is kept, never removed.
-3. A's link is pointed at B's target, state `merged`, in one store transaction.
+3. A's link is marked `merged` into B, in one store transaction. It keeps A's target id
+   (so `linked_source` of A's target answers B, and a payment of one of A's old invoices
+   is booked to B), while `link()` of A answers B's target (an invoice still naming A
+   lands on B's customer). A record that had no link gets one to B's target.
 
 The order makes a retry safe: a crash after 2 repeats an idempotent mark; after 3 the merge
-is done and a redelivered notification finds nothing to do. A's target id stays in the
-audit row of step 3 (and in its own metadata), as the link no longer holds it.
+is done and a redelivered notification finds nothing to do.
 """
 
 from __future__ import annotations
@@ -45,9 +47,8 @@ def merge(pipeline: Pipeline, store: Store, target: Connector, survivor_id: str,
                        error=f"the merge into {survivor_id} waits: {survivor_id} is not "
                              "linked yet")
     old = store.links.get(pipeline.name, merged_id)
-    if old is not None and old.state is LinkState.MERGED \
-            and old.target_id == survivor.target_id:
-        return outcome(Action.SKIP, old.target_id,
+    if old is not None and old.state is LinkState.MERGED and old.merged_into == survivor_id:
+        return outcome(Action.SKIP, survivor.target_id,
                        reason=ALREADY_MERGED.format(survivor=survivor_id))
     request_ids: tuple[str, ...] = ()
     kept = old.target_id if old is not None and old.state is not LinkState.MERGED else None

@@ -18,6 +18,7 @@ from ml_connector.engine.errors import RemovalRefused
 from ml_connector.engine.records import Record
 from ml_connector.engine.store.links import LinkState
 from ml_connector.engine.sync.actions import Action
+from ml_connector.engine.sync.context import LinkLookup
 
 PEOPLE = "contacts-to-people"
 
@@ -80,10 +81,12 @@ def test_a_merge_repoints_the_link_and_marks_the_merged_target(guarded: World) -
     assert (outcome.action, outcome.target_id) == (Action.MERGE, survivor)
     assert merged in (outcome.reason or "")
     link = links.get(PEOPLE, "dupe")
-    assert (link.state, link.target_id) == (LinkState.MERGED, survivor)
+    assert (link.state, link.target_id, link.merged_into) == (LinkState.MERGED, merged, "keep")
     assert world.beta.rows["person"][merged]["merged_into"] == "keep"
-    # The survivor still owns its target: echoes of it are recognised as the survivor's.
-    assert links.by_target("beta", "person", survivor).source_id == "keep"
+    lookup = LinkLookup(world.runtime.store, world.runtime.pipelines)
+    assert lookup.link(PEOPLE, "dupe") == survivor
+    assert lookup.linked_source(PEOPLE, merged) == "keep"
+    assert lookup.linked_source(PEOPLE, survivor) == "keep"
 
     # Order invoices that still name the merged contact reach the survivor's target.
     world.order("o1", "dupe", "12.00")
@@ -107,8 +110,35 @@ def test_a_merge_into_an_unlinked_record_links_it_first(guarded: World) -> None:
     world.alpha.put("contact", "keep", {"name": "Keep"})
     outcome = world.runner().merge(PEOPLE, "keep", "dupe")
     assert outcome.action is Action.MERGE
-    assert world.runtime.store.links.get(PEOPLE, "dupe").target_id == \
-        world.runtime.store.links.get(PEOPLE, "keep").target_id
+    survivor = world.runtime.store.links.get(PEOPLE, "keep").target_id
+    assert outcome.target_id == survivor
+    assert LinkLookup(world.runtime.store, world.runtime.pipelines).link(PEOPLE, "dupe") \
+        == survivor
+
+
+def test_a_merged_record_without_a_link_gets_one_to_the_survivor(guarded: World) -> None:
+    world = guarded
+    world.alpha.put("contact", "keep", {"name": "Keep"})
+    world.runner().run(PEOPLE)
+    assert world.runner().merge(PEOPLE, "keep", "never-synced").action is Action.MERGE
+    links = world.runtime.store.links
+    link = links.get(PEOPLE, "never-synced")
+    assert (link.state, link.target_id) == (LinkState.MERGED, links.get(PEOPLE, "keep").target_id)
+    assert LinkLookup(world.runtime.store, world.runtime.pipelines).linked_source(
+        PEOPLE, link.target_id) == "keep"
+
+
+def test_merges_are_followed_to_the_last_survivor(guarded: World) -> None:
+    world = guarded
+    for contact in ("a", "b", "c"):
+        world.alpha.put("contact", contact, {"name": contact.upper()})
+    world.runner().run(PEOPLE)
+    world.runner().merge(PEOPLE, "b", "a")
+    world.runner().merge(PEOPLE, "c", "b")
+    links = world.runtime.store.links
+    lookup = LinkLookup(world.runtime.store, world.runtime.pipelines)
+    assert lookup.link(PEOPLE, "a") == links.get(PEOPLE, "c").target_id
+    assert lookup.linked_source(PEOPLE, links.get(PEOPLE, "a").target_id) == "c"
 
 
 def test_a_merge_into_a_record_that_cannot_be_linked_waits(guarded: World) -> None:
