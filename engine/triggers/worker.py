@@ -108,7 +108,9 @@ class InboxWorker:
         """Process one claimed batch; returns how many items it settled."""
         inbox = self.runner.runtime.store.inbox
         items = inbox.claim(self.batch, worker=self.name)
-        for group in group_by_source(items):
+        # A merge first: the changes it caused (transactions moved to the survivor) are then
+        # synced knowing the merge, as one batch usually holds them all.
+        for group in group_by_source(sorted(items, key=lambda i: i.operation != "merge")):
             self._process_group(group)
         return len(items)
 

@@ -228,3 +228,28 @@ def test_a_payment_of_the_merged_customers_invoice_is_booked_to_the_survivor(
     assert [p["Line"][0]["LinkedTxn"][0]["TxnId"] for p in booked] == [invoice]
     assert sandbox.qbo_query(f"SELECT * FROM Invoice WHERE Id = '{invoice}'")[0]["Balance"] \
         == 0
+
+
+def test_a_paid_invoice_of_the_merged_customer_stays_where_it_was_paid(
+        world: tuple[Sandbox, Runtime, Receiver]) -> None:
+    sandbox, runtime, receiver = world
+    survivor = _customer(runtime, "Fen Books")
+    merged = _customer(runtime, "Fen Bookshop")
+    invoice = _invoice(runtime, merged, "30.00", "inv-fen")
+    Runner(runtime).run_all()
+    stripe_invoice = runtime.store.links.get(INVOICES, invoice).target_id
+    sandbox.stripe_admin(f"invoices/{stripe_invoice}/pay", {})
+    Runner(runtime).run_all()
+    _deliver(sandbox, runtime, receiver)
+
+    sandbox.qbo_admin("customers/merge", {"id": merged, "into": survivor})
+    _deliver(sandbox, runtime, receiver)
+    summary = Runner(runtime).run(INVOICES, full=True)
+    assert summary.failed == 0 and summary.counts["recreate"] == 0
+    paid = sandbox.stripe_get(f"/v1/invoices/{stripe_invoice}")
+    assert paid["status"] == "paid"
+    assert paid["customer"] == runtime.store.links.get(CUSTOMERS, merged).target_id
+    assert paid["metadata"]["qbo_customer_id"] == survivor
+    failed = [e for e in runtime.store.audit.query(pipeline=INVOICES, limit=None)
+              if e.outcome == "failed"]
+    assert failed == []
