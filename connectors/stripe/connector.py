@@ -31,6 +31,7 @@ class StripeConnector:
         self.settings, self.api = settings, api
         self.reader = Reader(api)
         self.changes = ChangeReader(api, self.reader)
+        self._merged_customers: dict[str, bool] = {}
 
     def _writable(self, name: str) -> None:
         entity(name)
@@ -76,11 +77,26 @@ class StripeConnector:
         `finalize` and `paid_out_of_band` ask for steps, they are not fields to compare:
         a person may finalize a draft, and an invoice paid through Stripe was not paid
         out of band though the source shows it paid.
+
+        A paid invoice of a customer merged into another shows no customer: it cannot move
+        to the survivor's Stripe customer, and stays, paid, where it was.
         """
         if entity != "invoice":
             return record.data
         shown = {k: v for k, v in record.data.items() if k not in STEPS}
+        if record.data.get("status") == "paid" and self._merged(record.data.get("customer")):
+            del shown["customer"]   # it stays with the merged customer it was paid by
         return {**shown, "lines": Invoices(self.api).lines.of(dict(record.data))}
+
+    def _merged(self, customer_id: Any) -> bool:
+        """Whether a customer is marked merged (asked once per customer: marks stay)."""
+        if not isinstance(customer_id, str):
+            return False
+        if customer_id not in self._merged_customers:
+            reply = self.api.get_or_none(f"/v1/customers/{customer_id}")
+            metadata = (reply.body.get("metadata") or {}) if reply is not None else {}
+            self._merged_customers[customer_id] = bool(metadata.get(customers.MERGED_INTO))
+        return self._merged_customers[customer_id]
 
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self._writable(entity)

@@ -24,6 +24,7 @@ from starlette.routing import Route
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.engine.store.links import LinkState
 from ml_connector.engine.sync.context import LinkLookup
+from ml_connector.engine.sync.reconcile import reconcile
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 from ml_connector.engine.testing.servers import serve_in_thread
@@ -253,3 +254,6 @@ def test_a_paid_invoice_of_the_merged_customer_stays_where_it_was_paid(
     failed = [e for e in runtime.store.audit.query(pipeline=INVOICES, limit=None)
               if e.outcome == "failed"]
     assert failed == []
+    mismatches = [m for r in reconcile(runtime, [INVOICES]) for m in r.mismatches
+                  if m.source_id == invoice]
+    assert [m.detail for m in mismatches] == []
