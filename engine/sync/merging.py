@@ -20,8 +20,9 @@ is done and a redelivered notification finds nothing to do.
 from __future__ import annotations
 
 from collections.abc import Callable
+from functools import partial
 
-from ml_connector.engine.errors import ConnectorError, RetryableError
+from ml_connector.engine.errors import AuthError, ConnectorError, RetryableError
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.plugins.protocol import Connector, MergeMarker
 from ml_connector.engine.store import Store
@@ -35,9 +36,12 @@ ALREADY_MERGED = "already merged into {survivor}"
 
 def merge(pipeline: Pipeline, store: Store, target: Connector, survivor_id: str,
           merged_id: str, sync_survivor: Callable[[], Outcome]) -> Outcome:
-    """Merge `merged_id` into `survivor_id` for one pipeline; never raises for one record."""
-    def outcome(action: Action, target_id: str | None = None, **kw: object) -> Outcome:
-        return Outcome(pipeline.name, merged_id, action, target_id, **kw)  # type: ignore[arg-type]
+    """Merge `merged_id` into `survivor_id` for one pipeline.
+
+    Fails only as an outcome, except for a lost authorisation (`AuthError`), which the
+    caller keeps the notification waiting for, as for any sync.
+    """
+    outcome = partial(Outcome, pipeline.name, merged_id)
 
     if merged_id == survivor_id:
         return outcome(Action.SKIP, reason="a record merged into itself")
@@ -55,6 +59,8 @@ def merge(pipeline: Pipeline, store: Store, target: Connector, survivor_id: str,
     if kept is not None and kept != survivor.target_id and isinstance(target, MergeMarker):
         try:
             marked = target.mark_merged(pipeline.target.entity, kept, into=survivor_id)
+        except AuthError:
+            raise
         except ConnectorError as exc:
             return outcome(Action.FAIL, kept, retryable=isinstance(exc, RetryableError),
                            error=f"marking {kept} as merged into {survivor_id} failed: {exc}")
