@@ -138,6 +138,15 @@ class NotFoundError(PermanentError):
     """The addressed record does not exist in the target system."""
 
 
+class RemovalRefused(PermanentError):
+    """The target refuses to remove a record whose loss would destroy more than itself.
+
+    A Stripe customer with invoices, subscriptions or saved cards is one: deleting it
+    would cancel the subscriptions and drop the cards. The engine keeps the record and
+    says why in the audit instead of failing the sync.
+    """
+
+
 class RecordsFailed(MlConnectorError):
     """A run finished but some records failed (exit code 1); they are in the audit trail."""
 

@@ -40,6 +40,7 @@ class StoryLog:
     mailed_by_stripe: list[str] = field(default_factory=list)  # Stripe invoice ids
     paid_by_pay_link: list[str] = field(default_factory=list)  # Stripe invoice ids
     pay_link_from: str | None = None   # where the customer found it: "stripe e-mail", ...
+    merged_customers: dict[str, str] = field(default_factory=dict)  # QBO id -> into QBO id
 
     def note(self, text: str) -> None:
         self.steps.append(text)
@@ -60,7 +61,8 @@ class Story:
                 self.customers_pay_online, self.a_customer_pays_through_the_pay_link,
                 self.a_payment_outside_any_invoice,
                 self.a_cheque_arrives_in_quickbooks,
-                self.an_invoice_is_voided, self.a_refund, self.disputes]
+                self.an_invoice_is_voided, self.a_refund, self.disputes,
+                self.a_duplicate_customer_is_merged]
 
     def play(self) -> StoryLog:
         for step in self.steps():
@@ -109,6 +111,22 @@ class Story:
         self._qbo.remove("Invoice", invoice.id, mode="void")
         self.log.voided_qbo_invoices.append(invoice.id)
         self._say("an invoice is voided in QuickBooks")
+
+    def a_duplicate_customer_is_merged(self) -> None:
+        """Someone made the customer twice; the duplicate, with an open invoice, is merged."""
+        survivor = self._qbo.find("Customer", "DisplayName", "Harbour & Sons Chandlery")[0]
+        duplicate = self._qbo.create("Customer", {
+            "DisplayName": "Harbour and Sons", "CompanyName": "Harbour & Sons",
+            "PrimaryEmailAddr": {"Address": "accounts@harbour.example"}},
+            idempotency_key="story-customer-harbour-duplicate")
+        self._qbo.create("Invoice", {
+            "CustomerRef": {"value": duplicate.id}, "TxnDate": "2026-11-20",
+            "DueDate": "2026-12-20", "Line": [_line("Chain, 10 m", "64.00", self._item("Hours"))]},
+            idempotency_key="story-invoice-harbour-duplicate")
+        self.settle()
+        self.sandbox.qbo_admin("customers/merge", {"id": duplicate.id, "into": survivor.id})
+        self.log.merged_customers[duplicate.id] = survivor.id
+        self._say("a customer entered twice is merged in QuickBooks, with its open invoice")
 
     # -- Stripe side: what customers do -------------------------------------------------------
 

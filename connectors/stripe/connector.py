@@ -38,6 +38,7 @@ class StripeConnector:
         self.settings, self.api = settings, api
         self.reader = Reader(api)
         self.changes = ChangeReader(api, self.reader)
+        self._merged_customers: dict[str, bool] = {}
 
     def _writable(self, name: str) -> None:
         entity(name)
@@ -84,11 +85,17 @@ class StripeConnector:
         `finalize` and `paid_out_of_band` ask for steps, they are not fields to compare:
         a person may finalize a draft, and an invoice paid through Stripe was not paid
         out of band though the source shows it paid.
+
+        A paid invoice of a customer merged into another does not compare its customer: it
+        cannot move to the survivor's Stripe customer, and stays, paid, where it was.
         """
         if entity != "invoice":
             return record.data
-        return {**record.data, **dict.fromkeys(STEPS, WRITE_ONLY),
-                "lines": Invoices(self.api).lines.of(dict(record.data))}
+        shown = {**record.data, **dict.fromkeys(STEPS, WRITE_ONLY),
+                 "lines": Invoices(self.api).lines.of(dict(record.data))}
+        if record.data.get("status") == "paid" and self._merged(record.data.get("customer")):
+            shown["customer"] = WRITE_ONLY   # it stays with the merged customer it was paid by
+        return shown
 
     def clears(self, entity: str, path: FieldPath) -> bool:
         """Whether Stripe unsets this field when an update sends it empty (see clearing)."""
@@ -96,13 +103,28 @@ class StripeConnector:
             return clearable(path, text=CUSTOMER_TEXT, objects=CUSTOMER_OBJECTS)
         return entity == "invoice" and clearable(path, text=INVOICE_TEXT)
 
+    def _merged(self, customer_id: Any) -> bool:
+        """Whether a customer is marked merged (asked once per customer: marks stay)."""
+        if not isinstance(customer_id, str):
+            return False
+        if customer_id not in self._merged_customers:
+            reply = self.api.get_or_none(f"/v1/customers/{customer_id}")
+            metadata = (reply.body.get("metadata") or {}) if reply is not None else {}
+            self._merged_customers[customer_id] = bool(metadata.get(customers.MERGED_INTO))
+        return self._merged_customers[customer_id]
+
     def remove(self, entity: str, record_id: str, *, mode: str) -> Record | None:
         self._writable(entity)
         if entity == "customer":
-            if mode != "delete":
-                raise PermanentError(f"Stripe customers can only be deleted, not {mode!r}")
-            return customers.remove(self.api, record_id)
+            return customers.remove(self.api, record_id, mode)
         return Invoices(self.api).remove(record_id, mode)
+
+    def mark_merged(self, entity: str, record_id: str, *, into: str) -> Record | None:
+        """Keep the customer of a source record merged into `into`, marked as merged."""
+        self._writable(entity)
+        if entity != "customer":
+            raise PermanentError(f"Stripe {entity} records cannot be marked merged")
+        return customers.mark_merged(self.api, record_id, into)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
         webhooks.verify(headers, body, self.settings.webhook_secrets,

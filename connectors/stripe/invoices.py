@@ -32,6 +32,7 @@ from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
 from ml_connector.connectors.stripe.clearing import INVOICE_TEXT, FieldPath, clears_held
+from ml_connector.connectors.stripe.customers import MERGED_INTO
 from ml_connector.connectors.stripe.invoice_lines import DraftLines, line_view
 from ml_connector.engine.errors import (
     ImmutableTargetError,
@@ -251,6 +252,18 @@ class Invoices:
             self.lines.repair(invoice, lines)
         return self._checked(invoice["id"], lines, payload, f"{digest}:finalize")
 
+    def _stays_after_merge(self, invoice: dict[str, Any]) -> bool:
+        """A paid invoice of a customer merged into another stays where it was paid.
+
+        QuickBooks moves a merged customer's invoices to the survivor; an open one is made
+        again for the survivor's Stripe customer, but a paid one cannot be voided, and its
+        customer is kept (marked merged), so it is left on it rather than refused.
+        """
+        if invoice["status"] != "paid" or not isinstance(invoice.get("customer"), str):
+            return False
+        reply = self.api.get_or_none(f"/v1/customers/{invoice['customer']}")
+        return reply is not None and bool((reply.body.get("metadata") or {}).get(MERGED_INTO))
+
     def _refusal(self, invoice: dict[str, Any], params: dict[str, Any],
                  lines: list[dict[str, Any]], payload: Mapping[str, Any]) -> str | None:
         """A draft cannot change customer or currency; a finalized invoice, its amounts."""
@@ -261,7 +274,8 @@ class Invoices:
                 return f"the {', '.join(fixed)} of Stripe invoice {invoice['id']} cannot change"
             return None
         reasons = [f"{k} {invoice.get(k)} -> {params[k]}" for k in FIXED_WHEN_FINALIZED
-                   if k in params and k in invoice and params[k] != invoice[k]]
+                   if k in params and k in invoice and params[k] != invoice[k]
+                   and not (k == "customer" and self._stays_after_merge(invoice))]
         if "lines" in payload and line_view(self.lines.of(invoice)) != line_view(lines):
             reasons.append("its lines")
         expected = payload.get("total")

@@ -66,7 +66,7 @@ ENTITIES: dict[str, StripeEntity] = {e.name: e for e in (
     _entity("customer", "/v1/customers",
             ("customer.created", "customer.updated", "customer.deleted"),
             match=("id", "email", "name", "phone", "metadata.*"), operations=READ_WRITE,
-            remove=("delete",), search_path="/v1/customers/search",
+            remove=("deactivate", "delete"), search_path="/v1/customers/search",
             description="A customer; found by metadata (search, lags ~1 min) or e-mail."),
     _entity("invoice", "/v1/invoices",
             ("invoice.created", "invoice.updated", "invoice.finalized", "invoice.paid",

@@ -246,6 +246,20 @@ class UpdateCheck(Protocol):
 
 
 @runtime_checkable
+class MergeMarker(Protocol):
+    """Optional: a connector that can mark a target whose source record was merged away.
+
+    When a source system merges record A into B, the engine points A's link at B's target
+    and asks this to mark A's target (kept, never deleted) with B's source id. A connector
+    without it leaves A's target as it is; the re-pointed link is what matters.
+    """
+
+    def mark_merged(self, entity: str, record_id: str, *, into: str) -> Record | None:
+        """Mark `record_id` as merged into the source record `into`; None when it is gone."""
+        ...
+
+
+@runtime_checkable
 class ConnectorPlugin(Protocol):
     """The object a plugin's entry point names: describes a system and opens connections.
 

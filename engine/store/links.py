@@ -30,6 +30,8 @@ class LinkState(StrEnum):
     VOIDED = "voided"    # voided on purpose; a recreate is owed (it may have been cut off)
     REMOVED = "removed"  # removed because its source record was deleted (on_source_delete)
     FLAGGED = "flagged"  # it refused the payload whose hash is stored (on_immutable_change)
+    KEPT = "kept"        # its source was deleted but the target refused the removal: it stays
+    MERGED = "merged"    # the source was merged into `merged_into`: references go there
 
 
 @dataclass(frozen=True)
@@ -41,6 +43,8 @@ class Link:
     `updated_at` is set by the store on every `put`. `payload_fields` are the fields the
     last written payload set (None when not known, as for a target adopted and not written
     since): a field among them that the next payload leaves out is cleared in the target.
+    `merged_into` is the surviving source record of a merged one (state `merged`): the link
+    keeps the target it had, and whatever asks for it is sent on to the survivor's.
     """
 
     pipeline: str
@@ -54,6 +58,7 @@ class Link:
     updated_at: datetime | None = None
     state: LinkState = LinkState.SYNCED
     payload_fields: tuple[FieldPath, ...] | None = None
+    merged_into: str | None = None
 
 
 def _from_row(row: Any) -> Link:
@@ -63,6 +68,7 @@ def _from_row(row: Any) -> Link:
         target_id=row.target_id, payload_hash=row.payload_hash, generation=row.generation,
         target_version=row.target_version, updated_at=row.updated_at,
         state=LinkState(row.state), payload_fields=_fields_from(row.payload_fields),
+        merged_into=row.merged_into,
     )
 
 
@@ -80,6 +86,7 @@ def upsert_link(connection: Connection, link: Link) -> None:
         "updated_at": utcnow(), "state": link.state.value,
         "payload_fields": (None if link.payload_fields is None
                            else [list(path) for path in link.payload_fields]),
+        "merged_into": link.merged_into,
     }, keys=("pipeline", "source_id"))
 
 
@@ -120,6 +127,48 @@ class LinkRepository:
         """Insert or replace the link of (pipeline, source_id)."""
         with self._db.write() as conn:
             upsert_link(conn, link)
+
+    def merge(self, pipeline: str, merged_id: str, survivor_id: str) -> Link:
+        """Record that `merged_id` was merged into `survivor_id`, in one transaction.
+
+        The merged record's link keeps its own target (kept, not removed) and names the
+        survivor; one that had no link gets one to the survivor's target. `resolve` then
+        sends whatever asks for either record's link to the survivor. The survivor must be
+        linked. Doing it twice changes nothing, so a redelivered notification is harmless.
+        """
+        with self._db.write() as conn:
+            found = conn.execute(_BY_SOURCE, {"pipeline": pipeline,
+                                              "source_id": survivor_id}).first()
+            if found is None:
+                raise KeyError(f"{pipeline}: the surviving record {survivor_id} is not linked")
+            survivor = _from_row(found)
+            row = conn.execute(_BY_SOURCE, {"pipeline": pipeline,
+                                            "source_id": merged_id}).first()
+            old = _from_row(row) if row else None
+            merged = Link(pipeline=pipeline, source_id=merged_id,
+                          target_connection=survivor.target_connection,
+                          target_entity=survivor.target_entity,
+                          target_id=old.target_id if old else survivor.target_id,
+                          payload_hash=None, generation=old.generation if old else 0,
+                          target_version=old.target_version if old else None,
+                          state=LinkState.MERGED, merged_into=survivor_id)
+            upsert_link(conn, merged)
+        return merged
+
+    def resolve(self, link: Link) -> Link:
+        """The link a reference to `link`'s record should use: the survivor's, once merged.
+
+        Follows `merged_into` (A into B, later B into C: C), and stops at a cycle or a
+        survivor that has no link, answering the last link found.
+        """
+        seen = {link.source_id}
+        while link.state is LinkState.MERGED and link.merged_into not in (None, *seen):
+            survivor = self.get(link.pipeline, str(link.merged_into))
+            if survivor is None:
+                break
+            seen.add(survivor.source_id)
+            link = survivor
+        return link
 
     def remove(self, pipeline: str, source_id: str) -> None:
         t = tables.links

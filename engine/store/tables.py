@@ -48,6 +48,7 @@ links = Table(
     Column("updated_at", UtcDateTime, nullable=False),
     Column("state", String(16), nullable=False, server_default="synced"),
     Column("payload_fields", JsonText),
+    Column("merged_into", String(REF)),
     Index(None, "target_connection", "target_entity", "target_id"),
 )
 

@@ -19,6 +19,7 @@ class Action(StrEnum):
     ADOPT_UPDATE = "adopt+update"   # an existing target found by a match key, then updated
     RECREATE = "recreate"           # the old target is voided or gone; a new one is made
     REMOVE = "remove"               # the source record is gone: on_source_delete applied
+    MERGE = "merge"                 # merged into another record: its link now leads there
     SKIP = "skip"                   # filtered out, or nothing to do under the policies
     ECHO = "echo"                   # a record we wrote ourselves, read back as a change
     FLAG = "flag"                   # the target refused the change; on_immutable_change: flag
@@ -27,5 +28,5 @@ class Action(StrEnum):
 
 # Actions that wrote to the target system.
 WRITE_ACTIONS = frozenset({Action.CREATE, Action.UPDATE, Action.ADOPT_UPDATE, Action.REMOVE,
-                           Action.RECREATE})
+                           Action.RECREATE, Action.MERGE})
 FAILED_ACTIONS = frozenset({Action.FAIL, Action.FLAG})

@@ -39,8 +39,8 @@ class LinkLookup:
             return None
         self._pipelines.get(pipeline)  # unknown name -> InvalidInput with did-you-mean
         found = self._store.links.get(pipeline, str(source_id))
-        if found is not None:
-            return found.target_id
+        if found is not None:   # a record merged into another answers the survivor's target
+            return self._store.links.resolve(found).target_id
         if self._placeholders:
             return f"<new via {pipeline}: {source_id}>"
         raise MissingLink(pipeline, str(source_id))
@@ -67,12 +67,16 @@ class LinkLookup:
         return found[0].id
 
     def linked_source(self, pipeline: str, target_id: Any) -> str | None:
-        """The source id a pipeline linked to `target_id`, or None: how echoes are recognised."""
+        """The source id a pipeline linked to `target_id` (the survivor's, for the target of
+        a record merged into another), or None: how echoes are recognised."""
         if target_id is None:
             return None
         target = self._pipelines.get(pipeline).target
         found = self._store.links.by_target(target.connection, target.entity, str(target_id))
-        return found.source_id if found and found.pipeline == pipeline else None
+        if found is None or found.pipeline != pipeline:
+            return None
+        # The target of a record merged into another belongs to the survivor now.
+        return self._store.links.resolve(found).source_id
 
 
 def render_context(pipeline: Pipeline, record: Record, links: LinkLookup,

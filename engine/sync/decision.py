@@ -37,6 +37,8 @@ DELETED_ALREADY_REMOVED = "deleted in the source; already removed from the targe
 REFUSED_IGNORED = "the target refused the change; on_immutable_change is ignore"
 FLAGGED_BEFORE = ("flagged by an earlier run: the target refused this change; "
                   "on_immutable_change is flag; tried again when the record changes")
+DELETED_KEPT = "deleted in the source; the target refused its removal and is kept"
+MERGED_AWAY = "merged into {survivor}; what refers to it goes to the survivor's target"
 
 WHEN_REFUSED = {OnImmutableChange.VOID_AND_RECREATE: Action.RECREATE,
                 OnImmutableChange.IGNORE: Action.SKIP,
@@ -127,9 +129,14 @@ class Decider:
         """A linked record: unchanged, updated, or recreated after a void or removal.
 
         A removed target comes back by a recreate, except a deactivated one: it still
-        exists, and an update brings it the payload (which may reactivate it). A payload
-        the target refused under the flag policy is not tried again until it changes.
+        exists, and an update brings it the payload (which may reactivate it). So does a
+        target that refused its removal (kept). A payload the target refused under the
+        flag policy is not tried again until it changes. A record merged into another is
+        not synced again: references to it go to the survivor, whose data fills the
+        survivor's target.
         """
+        if link.state is LinkState.MERGED:
+            return Decision(Action.SKIP, link, reason=MERGED_AWAY.format(survivor=link.merged_into))
         deactivated = self.pipeline.policies.on_source_delete is OnSourceDelete.DEACTIVATE
         if link.state is LinkState.VOIDED or (link.state is LinkState.REMOVED
                                               and not deactivated):
@@ -166,8 +173,11 @@ class Decider:
             if pending is None:
                 return Decision(Action.SKIP, reason=DELETED_BEFORE_SYNC)
         ignored = self.pipeline.policies.on_source_delete is OnSourceDelete.IGNORE
-        if ignored or (link is not None and link.state is LinkState.REMOVED):
-            reason = DELETED_IGNORED if ignored else DELETED_ALREADY_REMOVED
+        settled = {LinkState.REMOVED: DELETED_ALREADY_REMOVED, LinkState.KEPT: DELETED_KEPT,
+                   LinkState.MERGED: MERGED_AWAY}
+        if ignored or (link is not None and link.state in settled):
+            reason = DELETED_IGNORED if ignored else settled[_state(link)].format(
+                survivor=link.merged_into if link else None)
             return Decision(Action.SKIP, link, interrupted=pending, reason=reason)
         return Decision(Action.REMOVE, link, interrupted=pending)
 
@@ -175,6 +185,11 @@ class Decider:
         """A source record that some pipeline of ours wrote is our own echo, not a change."""
         source = self.pipeline.source
         return self.store.links.by_target(source.connection, source.entity, record.id) is not None
+
+
+def _state(link: Link | None) -> LinkState:
+    assert link is not None, "a settled removal without a link"
+    return link.state
 
 
 def payload_of(decision: Decision) -> Mapping[str, Any]:

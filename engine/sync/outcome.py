@@ -105,6 +105,7 @@ class RunSummary:
             "adopted": self.counts[Action.ADOPT_UPDATE],
             "unchanged": self.counts[Action.UNCHANGED],
             "removed": self.counts[Action.REMOVE],
+            "merged": self.counts[Action.MERGE],
             "skipped": self.counts[Action.SKIP] + self.counts[Action.ECHO],
             "skip_reasons": dict(self.skip_reasons),
             "kept": dict(self.kept),

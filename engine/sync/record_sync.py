@@ -20,7 +20,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from ml_connector.engine.errors import ImmutableTargetError, NotFoundError
+from ml_connector.engine.errors import ImmutableTargetError, NotFoundError, RemovalRefused
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.plugins.protocol import Connector
 from ml_connector.engine.records import FieldPath, Record
@@ -140,7 +140,7 @@ class RecordSync:
         held = tuple(path for path in (*unclearable, *sent) if holds(updated.data, path))
         # Fields it cannot clear stay among those written: they were not cleared.
         kept = (*unclearable, *(path for path in sent if path in held))
-        # SYNCED again: a deactivated target just updated is in step, not still removed.
+        # SYNCED again: a deactivated or kept target just updated is in step, not still removed.
         self.store.links.put(replace(link, state=LinkState.SYNCED, payload_hash=hash_of(payload),
                                      target_version=updated.version, updated_at=_now(),
                                      payload_fields=(*fields_of(payload), *kept)))
@@ -168,8 +168,21 @@ class RecordSync:
                        error=flag_error(link.target_id, str(exc)))
 
     def _remove(self, record: Record, link: Link) -> Outcome:
+        """Apply on_source_delete; a target that refuses (it holds more than itself) stays.
+
+        A refused removal is flagged once and the link marked kept, so later syncs of the
+        deleted record skip it and a record that comes back updates the target it still has.
+        """
         mode = self.pipeline.policies.on_source_delete.value
-        removed = self.target.remove(self.pipeline.target.entity, link.target_id, mode=mode)
+        try:
+            removed = self.target.remove(self.pipeline.target.entity, link.target_id,
+                                         mode=mode)
+        except RemovalRefused as exc:
+            self.store.links.put(replace(link, state=LinkState.KEPT, payload_hash=None,
+                                         updated_at=_now()))
+            return Outcome(self.pipeline.name, record.id, Action.FLAG, link.target_id,
+                           error=f"on_source_delete {mode} refused, the target is kept: {exc}",
+                           request_ids=tuple(filter(None, [exc.request_id])))
         self.store.links.put(replace(link, state=LinkState.REMOVED, payload_hash=None,
                                      updated_at=_now()))
         ids = removed.request_ids if removed else ()

@@ -33,6 +33,7 @@ from ml_connector.engine.sync.delivery import Delivery, source_view
 from ml_connector.engine.sync.fingerprint import Definitions
 from ml_connector.engine.sync.locks import KeyedLocks
 from ml_connector.engine.sync.match_index import Finder, listing_finder
+from ml_connector.engine.sync.merging import merge
 from ml_connector.engine.sync.outcome import Outcome, RunSummary
 from ml_connector.engine.sync.record_sync import RecordSync
 from ml_connector.engine.sync.rendering import Renderer
@@ -243,6 +244,27 @@ class Runner:
                 source_ids=(*record.request_ids, *outcome.source_request_ids),
                 target_ids=outcome.request_ids, reason=outcome.reason,
                 answer=outcome.answer, written_back=outcome.written_back))
+        if self.on_outcome is not None:
+            self.on_outcome(outcome)
+        return outcome
+
+    def merge(self, name: str, survivor_id: str, merged_id: str) -> Outcome:
+        """The source merged `merged_id` into `survivor_id`: re-point the merged one's link.
+
+        Held under the merged record's lock, so a sync of it cannot interleave; audited as
+        one row that names the target the merged record's link now leads to.
+        """
+        pipeline = self.runtime.pipelines.get(name)
+        self._check_on_disk(pipeline)
+        target = self.runtime.connector(pipeline.target.connection)
+        with self._locks.hold((pipeline.name, merged_id)):
+            outcome = merge(pipeline, self.runtime.store, target, survivor_id, merged_id,
+                            lambda: self.sync_id(name, survivor_id))
+            self._audit(outcome, request_summary(pipeline, None, target_ids=outcome.request_ids,
+                                                 reason=outcome.reason))
+        if outcome.failed:
+            log.warning("pipeline %s: merging %s into %s failed: %s", name, merged_id,
+                        survivor_id, outcome.error)
         if self.on_outcome is not None:
             self.on_outcome(outcome)
         return outcome

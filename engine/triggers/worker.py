@@ -108,7 +108,9 @@ class InboxWorker:
         """Process one claimed batch; returns how many items it settled."""
         inbox = self.runner.runtime.store.inbox
         items = inbox.claim(self.batch, worker=self.name)
-        for group in group_by_source(items):
+        # A merge first: the changes it caused (transactions moved to the survivor) are then
+        # synced knowing the merge, as one batch usually holds them all.
+        for group in group_by_source(sorted(items, key=lambda i: i.operation != "merge")):
             self._process_group(group)
         return len(items)
 
@@ -233,5 +235,19 @@ class InboxWorker:
                 outcome = self.runner.sync_id(name, item.record_id)
             if outcome.action is Action.FAIL and outcome.retryable:
                 errors.append(f"{name}: {outcome.error}")
+            merged_id = _merged_id(item)
+            if merged_id and not (outcome.action is Action.FAIL and outcome.retryable):
+                merged = self.runner.merge(name, item.record_id, merged_id)
+                if merged.action is Action.FAIL and merged.retryable:
+                    errors.append(f"{name}: {merged.error}")
         return errors
+
+
+def _merged_id(item: InboxItem) -> str | None:
+    """The record a merge notification merged away (`item.record_id` survives), if any."""
+    if item.operation != "merge":
+        return None
+    extra = (item.payload or {}).get("extra") or {}
+    merged = extra.get("deleted_id") if isinstance(extra, dict) else None
+    return str(merged) if merged else None
 

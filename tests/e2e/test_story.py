@@ -12,7 +12,12 @@ from typing import Any
 
 import pytest
 
-from ml_connector.connectors.qbo_stripe.checks import final_state, invariant_problems
+from ml_connector.connectors.qbo_stripe.checks import (
+    final_state,
+    invariant_problems,
+    qbo_all,
+    stripe_all,
+)
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.connectors.qbo_stripe.settling import WebhookService, settle_by_polling
 from ml_connector.connectors.qbo_stripe.story import Story
@@ -32,12 +37,30 @@ def play(folder: Path, mode: str) -> dict[str, Any]:
                     log = Story(sandbox, runtime, service.settle).play()
             else:
                 log = Story(sandbox, runtime, lambda: settle_by_polling(runtime)).play()
-            problems = invariant_problems(sandbox)
+            problems = invariant_problems(sandbox) + merge_problems(sandbox, log.merged_customers)
             mismatches = [m for r in reconcile(runtime) for m in r.mismatches]
+            links = {qbo_id: runtime.store.links.get("customers-to-stripe", qbo_id)
+                     for qbo_id in log.merged_customers}
             return {"log": log, "problems": problems, "mismatches": mismatches,
-                    "state": final_state(sandbox), "sandbox": sandbox}
+                    "state": final_state(sandbox), "sandbox": sandbox, "merged": links}
         finally:
             runtime.close()
+
+
+def merge_problems(sandbox: Sandbox, merged: dict[str, str]) -> list[str]:
+    """A merged customer's Stripe customer is kept; the survivor's invoices are on its own."""
+    customers = {c["metadata"].get("qbo_customer_id"): c["id"]
+                 for c in stripe_all(sandbox, "/v1/customers")}
+    live = {i["metadata"].get("qbo_invoice_id"): i["customer"]
+            for i in stripe_all(sandbox, "/v1/invoices") if i["status"] != "void"}
+    problems = [f"the Stripe customer of merged QBO customer {qbo_id} is gone"
+                for qbo_id in merged if qbo_id not in customers]
+    for into in set(merged.values()):
+        for invoice in qbo_all(sandbox, "Invoice", f"WHERE CustomerRef = '{into}'"):
+            if live.get(invoice["Id"]) not in (None, customers.get(into)):
+                problems.append(f"QBO invoice {invoice['Id']} of {into} is on Stripe customer "
+                                f"{live[invoice['Id']]}, not {customers.get(into)}")
+    return problems
 
 
 @pytest.mark.parametrize("mode", ["webhooks", "polling"])
@@ -54,6 +77,10 @@ def test_the_whole_story_keeps_both_systems_in_step(
     # One invoice Stripe mailed is paid through the pay link that mail carried.
     assert len(log.paid_by_pay_link) == 1 and log.mailed_by_stripe == log.paid_by_pay_link
     assert log.pay_link_from == "stripe e-mail"
+    assert len(log.merged_customers) == 1
+    # The Merge webhook names the survivor; polling sees only a deactivated customer.
+    expected = "merged" if mode == "webhooks" else "removed"
+    assert [link.state for link in result["merged"].values()] == [expected]
     for qbo_id in log.voided_qbo_invoices:
         assert state["invoices"][qbo_id]["stripe"] is None          # voided in Stripe too
     for qbo_id in log.paid_in_quickbooks:

@@ -17,6 +17,7 @@ from ml_connector.connectors.quickbooks.emulator import jsonio
 from ml_connector.connectors.quickbooks.emulator.bulk import BulkSpec, bulk_seed
 from ml_connector.connectors.quickbooks.emulator.errors import QboFault
 from ml_connector.connectors.quickbooks.emulator.jsonio import QboJSONResponse
+from ml_connector.connectors.quickbooks.emulator.merging import merge_customers
 from ml_connector.connectors.quickbooks.emulator.seed import seed
 from ml_connector.connectors.quickbooks.emulator.state import EmulatorState
 
@@ -130,6 +131,24 @@ async def flush_webhooks(request: Request) -> Response:
     return QboJSONResponse({"flushed": done}, status_code=200 if done else 504)
 
 
+async def merge_customer(request: Request) -> Response:
+    """`{"id": merged, "into": survivor, "realm_id"?}`: what a user's merge in the UI does."""
+    state = _state(request)
+    body = await _body(request)
+    realm_id = str(body.get("realm_id") or state.options.realm_id)
+    merged, into = body.get("id"), body.get("into")
+    if not merged or not into:
+        return _error("give the customer to merge as 'id' and the one it goes into as 'into'")
+    with state.lock:
+        ledger = state.ledger(realm_id)
+        try:
+            answer = merge_customers(ledger, str(merged), str(into))
+        except QboFault as fault:
+            return QboJSONResponse({"Fault": fault.fault()}, status_code=fault.status)
+        state.commit(ledger)
+    return QboJSONResponse(answer)
+
+
 async def expire_tokens(request: Request) -> Response:
     state = _state(request)
     realm_id = (await _body(request)).get("realm_id")
@@ -150,4 +169,5 @@ ROUTES = [
     Route("/_emulator/webhooks", webhooks, methods=["POST"]),
     Route("/_emulator/webhooks/flush", flush_webhooks, methods=["POST"]),
     Route("/_emulator/tokens/expire", expire_tokens, methods=["POST"]),
+    Route("/_emulator/customers/merge", merge_customer, methods=["POST"]),
 ]

@@ -44,20 +44,25 @@ class Ledger:
         self.record(stored, "Create")
         return stored
 
-    def replace(self, stored: StoredEntity, data: dict[str, Any], operation: str = "Update"
+    def replace(self, stored: StoredEntity, data: dict[str, Any], operation: str | None = "Update"
                 ) -> StoredEntity:
-        """Replace an object's content, bumping SyncToken and LastUpdatedTime."""
+        """Replace an object's content, bumping SyncToken and LastUpdatedTime.
+
+        `operation` None changes it silently: CDC shows it, no webhook names it (as the
+        customer merged away, whose change the survivor's Merge notification announces).
+        """
         meta = dict(stored.data.get("MetaData", {}))
         meta["LastUpdatedTime"] = self.clock.stamp()
         token = str(int(stored.data.get("SyncToken", "0")) + 1)
         stored.data = {"Id": stored.id, "SyncToken": token, **data, "domain": "QBO",
                        "sparse": False, "MetaData": meta}
         stored.updated_at = self.clock.timestamp()
-        self.record(stored, operation)
+        if operation is not None:
+            self.record(stored, operation)
         return stored
 
     def touch(self, stored: StoredEntity, changes: Mapping[str, Any],
-              operation: str = "Update") -> None:
+              operation: str | None = "Update") -> None:
         """A change QBO makes itself (an invoice's Balance after a payment, a send)."""
         data = {k: v for k, v in stored.data.items()
                 if k not in ("Id", "SyncToken", "MetaData", "domain", "sparse")}
@@ -72,6 +77,7 @@ class Ledger:
         stored.data["MetaData"] = meta
         self.record(stored, "Delete")
 
-    def record(self, stored: StoredEntity, operation: str) -> None:
+    def record(self, stored: StoredEntity, operation: str,
+               deleted_id: str | None = None) -> None:
         self.events.append(ChangeEvent(self.realm.realm_id, stored.entity, stored.id,
-                                       operation, self.clock.stamp()))
+                                       operation, self.clock.stamp(), deleted_id))

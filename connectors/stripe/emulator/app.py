@@ -26,6 +26,7 @@ from ml_connector.connectors.stripe.emulator import (
     invoice_payments,
     invoices,
     refunds,
+    saved_methods,
     tax_rates,
     webhook_endpoints,
 )
@@ -34,7 +35,7 @@ from ml_connector.connectors.stripe.emulator.routing import Endpoint
 from ml_connector.connectors.stripe.emulator.service import StripeEmulator
 
 MODULES = (customers, invoices, invoice_lifecycle, invoice_items, invoice_payments, charges,
-           refunds, disputes, events, tax_rates, webhook_endpoints)
+           refunds, disputes, events, tax_rates, webhook_endpoints, saved_methods)
 
 
 def all_endpoints() -> list[Endpoint]:

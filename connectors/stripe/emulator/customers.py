@@ -20,6 +20,7 @@ from ml_connector.connectors.stripe.emulator.params import (
     merge_metadata,
 )
 from ml_connector.connectors.stripe.emulator.routing import LIST_PARAMS, Call, endpoint
+from ml_connector.connectors.stripe.emulator.saved_methods import on_customer_deleted
 from ml_connector.connectors.stripe.emulator.search import parse_query
 from ml_connector.connectors.stripe.emulator.state import EmulatorState
 
@@ -115,6 +116,7 @@ def delete_customer(call: Call) -> dict[str, Any]:
     state = call.state
     cust = state.remove("customer", state.get("customer", call.path["id"])["id"])
     state.private_of(cust["id"])["deleted"] = True
+    on_customer_deleted(state, cust["id"])
     state.index_for_search(cust, deleted=True)
     emit(state, "customer.deleted", cust)
     return {"id": cust["id"], "object": "customer", "deleted": True}

@@ -28,8 +28,8 @@ OUT = Path(__file__).with_name("openapi") / "spec3.subset.json"
 # call, and those the payouts and credit-note work reads.
 RESOURCES = (
     "balance_transactions", "charges", "credit_notes", "customers", "disputes", "events",
-    "invoiceitems", "invoices", "payment_intents", "payouts", "refunds", "tax_rates",
-    "webhook_endpoints",
+    "invoiceitems", "invoices", "payment_intents", "payment_methods", "payouts", "refunds",
+    "subscriptions", "tax_rates", "webhook_endpoints",
 )
 PROSE = frozenset({"description", "summary"})
 
