@@ -141,8 +141,8 @@ class NotFoundError(PermanentError):
 class RemovalRefused(PermanentError):
     """The target refuses to remove a record whose loss would destroy more than itself.
 
-    A Stripe customer with invoices, subscriptions or saved cards is one: deleting it
-    would cancel the subscriptions and drop the cards. The engine keeps the record and
+    A customer with invoices, subscriptions or saved cards in a payments system is one:
+    deleting it would cancel the subscriptions and drop the cards. The engine keeps the record and
     says why in the audit instead of failing the sync.
     """
 

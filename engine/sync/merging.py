@@ -1,7 +1,7 @@
 """A source system merged record A into record B: references to A now lead to B's target.
 
-QuickBooks merges customers: A's transactions move to B and A is left inactive. Mirroring
-that as a delete would destroy A's target (a Stripe customer with its invoices and cards),
+An accounting system merges customers: A's transactions move to B and A is left inactive.
+Mirroring that as a delete would destroy A's target (a customer with invoices and cards),
 and leaving A's link alone would keep sending whatever still names A (an invoice read
 before the merge, a payment of one of A's invoices) to A's target. So:
 
