@@ -19,6 +19,7 @@ from jinja2.utils import missing
 
 from ml_connector.engine.mapping.countries import country_code
 from ml_connector.engine.mapping.dates import date_from_unix, unix_timestamp
+from ml_connector.engine.mapping.invoice_lines import qbo_invoice_lines
 from ml_connector.engine.mapping.money import decimal, major_units, minor_units, money
 
 CONTEXT_NAMES: frozenset[str] = frozenset(
@@ -34,6 +35,7 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "unix_timestamp": unix_timestamp,
     "date_from_unix": date_from_unix,
     "country_code": country_code,
+    "qbo_invoice_lines": qbo_invoice_lines,
 }
 """The product's own filters, added to Jinja's built-in ones."""
 
