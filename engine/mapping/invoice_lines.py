@@ -228,4 +228,4 @@ def _check_representable(amount: Decimal, currency: str, where: str) -> None:
     if exponent == 3 and minor % 10:
         raise FilterError(f"{where}: {amount:f} {currency} cannot be sent to Stripe, which "
                           f"takes {currency} amounts in steps of 0.010; round it in "
-                          "QuickBooks to two decimals (the tax too)")
+                          "QuickBooks to two decimals")
