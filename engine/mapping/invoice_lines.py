@@ -46,7 +46,10 @@ def qbo_invoice_lines(record: object) -> list[dict[str, Any]]:
     if not isinstance(record, Mapping):
         raise FilterError(f"qbo_invoice_lines needs an invoice record, got "
                           f"{describe_type(record)}")
-    currency = normalize_currency(str((record.get("CurrencyRef") or {}).get("value") or ""))
+    try:
+        currency = normalize_currency((record.get("CurrencyRef") or {}).get("value"))
+    except ValueError as exc:
+        raise FilterError(f"qbo_invoice_lines: the invoice's CurrencyRef: {exc}") from None
     raw_lines = record.get("Line") or []
     if not isinstance(raw_lines, Sequence):
         raise FilterError("qbo_invoice_lines: the invoice's Line is not a list")
