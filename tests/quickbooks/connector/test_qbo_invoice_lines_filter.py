@@ -7,8 +7,8 @@ from typing import Any
 
 import pytest
 
+from ml_connector.connectors.quickbooks.invoice_lines import qbo_invoice_lines
 from ml_connector.engine.mapping.conversions import FilterError
-from ml_connector.engine.mapping.invoice_lines import qbo_invoice_lines
 
 
 def _invoice(lines: list[dict[str, Any]], total: str, **extra: Any) -> dict[str, Any]:

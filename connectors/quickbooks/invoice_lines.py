@@ -6,7 +6,9 @@ line whose components sit in `GroupLineDetail.Line`), shipping (an item line nam
 bill nothing, and tax in `TxnTaxDetail`, one `TaxLine` per rate. Its `TotalAmt` is the
 lines, less the discounts, plus the tax. Written as template expressions that would take a
 page of YAML no one could edit safely; here it is one call, and the pipeline still says
-what each line's text and amount become.
+what each line's text and amount become. The connector contributes it to every mapping
+through the `ml_connector.filters` entry point, as it knows these shapes and the engine
+knows no system's.
 
 The lines returned always add up to `TotalAmt`. When they cannot (a bundle whose components
 disagree with it, a line of a kind this does not know), or when an amount is finer than the
