@@ -36,6 +36,7 @@ class StoryLog:
     voided_qbo_invoices: list[str] = field(default_factory=list)
     paid_in_quickbooks: list[str] = field(default_factory=list)  # QBO invoice ids
     edited_after_finalize: list[str] = field(default_factory=list)
+    other_shapes: list[str] = field(default_factory=list)      # QBO ids: bundle, inclusive
     paid_by_link: list[str] = field(default_factory=list)      # PaymentIntent ids
     mailed_by_stripe: list[str] = field(default_factory=list)  # Stripe invoice ids
     paid_by_pay_link: list[str] = field(default_factory=list)  # Stripe invoice ids
@@ -57,7 +58,8 @@ class Story:
 
     def steps(self) -> list[Callable[[], None]]:
         """The month in order (a progress display counts them)."""
-        return [self.new_customer_and_invoice, self.edit_an_invoice_after_it_was_sent,
+        return [self.new_customer_and_invoice, self.invoices_of_other_shapes,
+                self.edit_an_invoice_after_it_was_sent,
                 self.customers_pay_online, self.a_customer_pays_through_the_pay_link,
                 self.a_payment_outside_any_invoice,
                 self.a_cheque_arrives_in_quickbooks,
@@ -85,6 +87,39 @@ class Story:
                 _line("Fitting", "80.00", self._item("Installation"))]},
             idempotency_key="story-invoice-harbour")
         self._say("a new customer and her first invoice are created in QuickBooks")
+
+    def invoices_of_other_shapes(self) -> None:
+        """A bundle with shipping and a discount, and a tax-inclusive invoice with VAT."""
+        kit = self._qbo.create("Item", {"Name": "Shop window kit", "Type": "Group"},
+                               idempotency_key="story-item-window-kit")
+        bundle = self._qbo.create("Invoice", {
+            "CustomerRef": {"value": self._customer("Zoë Café & Bäckerei")},
+            "TxnDate": "2026-11-03", "DueDate": "2026-12-03", "Line": [
+                {"DetailType": "GroupLineDetail", "Description": "Shop window kit",
+                 "GroupLineDetail": {"GroupItemRef": {"value": kit.id}, "Quantity": 1,
+                                     "Line": [_line("Display stand", "180.00",
+                                                    self._item("Installation")),
+                                              _line("Lighting set", "70.00",
+                                                    self._item("Hours"))]}},
+                {"DetailType": "SalesItemLineDetail", "Amount": Decimal("12.50"),
+                 "SalesItemLineDetail": {"ItemRef": {"value": "SHIPPING_ITEM_ID"}}},
+                {"DetailType": "DiscountLineDetail",
+                 "DiscountLineDetail": {"PercentBased": True, "DiscountPercent": 5}}]},
+            idempotency_key="story-invoice-bundle")
+        survey = _line("Aviary survey", "125.00", self._item("Hours"))
+        survey["SalesItemLineDetail"]["TaxInclusiveAmt"] = Decimal("150.00")
+        inclusive = self._qbo.create("Invoice", {
+            "CustomerRef": {"value": self._customer("Amy's Bird Sanctuary")},
+            "TxnDate": "2026-11-04", "DueDate": "2026-12-04",
+            "GlobalTaxCalculation": "TaxInclusive",
+            "Line": [survey],
+            "TxnTaxDetail": {"TaxLine": [{"DetailType": "TaxLineDetail", "TaxLineDetail": {
+                "TaxRateRef": {"value": "9", "name": "VAT"}, "PercentBased": True,
+                "TaxPercent": Decimal("20"), "NetAmountTaxable": Decimal("125.00")}}]}},
+            idempotency_key="story-invoice-tax-inclusive")
+        self.log.other_shapes += [bundle.id, inclusive.id]
+        self._say("a bundle with shipping and a discount, and a tax-inclusive invoice, are "
+                  "created in QuickBooks")
 
     def edit_an_invoice_after_it_was_sent(self) -> None:
         invoice = self._qbo_invoice_for("Kate Whelan")
@@ -192,6 +227,9 @@ class Story:
     def _say(self, text: str) -> None:
         self.log.note(text)
         self.echo(text)
+
+    def _customer(self, display_name: str) -> str:
+        return self._qbo.find("Customer", "DisplayName", display_name)[0].id
 
     def _item(self, name: str) -> str:
         return self._qbo.find("Item", "Name", name)[0].id

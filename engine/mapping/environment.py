@@ -8,6 +8,8 @@ field fails loudly instead of sending an empty string to a payment API.
 
 from __future__ import annotations
 
+import importlib.metadata
+import logging
 from collections.abc import Callable, Mapping, Sequence
 from functools import cache
 from typing import Any
@@ -36,6 +38,32 @@ FILTERS: Mapping[str, Callable[..., Any]] = {
     "country_code": country_code,
 }
 """The product's own filters, added to Jinja's built-in ones."""
+
+FILTER_ENTRY_POINT_GROUP = "ml_connector.filters"
+log = logging.getLogger("ml_connector.mapping")
+
+
+def plugin_filters() -> dict[str, Callable[..., Any]]:
+    """Filters installed packages contribute (entry-point group `ml_connector.filters`).
+
+    A connector knows the shapes its system writes (an invoice's kinds of line, say), so
+    it may ship a filter that reads them; the engine stays free of any one system. A filter
+    that fails to load is logged and left out, so a pipeline that uses it fails validation
+    naming the unknown filter while every other pipeline works. The product's own filters
+    keep their names: a plugin cannot replace `minor_units`.
+    """
+    found: dict[str, Callable[..., Any]] = {}
+    for entry in importlib.metadata.entry_points(group=FILTER_ENTRY_POINT_GROUP):
+        if entry.name in FILTERS:
+            continue
+        try:
+            function = entry.load()
+        except Exception as exc:  # a broken extension must not break every mapping
+            log.warning("filter %r could not be loaded: %s", entry.name, exc)
+            continue
+        if callable(function):
+            found[entry.name] = function
+    return found
 
 
 class StrictChainableUndefined(ChainableUndefined, StrictUndefined):
@@ -98,6 +126,7 @@ class MappingEnvironment(ImmutableSandboxedEnvironment):
 def create_environment() -> SandboxedEnvironment:
     """A fresh environment with the product's filters; tests may trim or extend a copy."""
     env = MappingEnvironment(undefined=StrictChainableUndefined, autoescape=False)
+    env.filters.update(plugin_filters())
     env.filters.update(FILTERS)
     return env
 

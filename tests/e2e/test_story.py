@@ -83,6 +83,12 @@ def test_the_whole_story_keeps_both_systems_in_step(
     assert [link.state for link in result["merged"].values()] == [expected]
     for qbo_id in log.voided_qbo_invoices:
         assert state["invoices"][qbo_id]["stripe"] is None          # voided in Stripe too
+    bundle, inclusive = (state["invoices"][qbo_id] for qbo_id in log.other_shapes)
+    # 250 bundle + 12.50 shipping - 5%; 125 net + 20% VAT: QuickBooks' totals, in Stripe
+    assert Decimal(bundle["total"]) == Decimal("249.37")
+    assert bundle["stripe"][:2] == ("open", 24937)
+    assert Decimal(inclusive["total"]) == Decimal("150.00")
+    assert inclusive["stripe"][:2] == ("open", 15000)
     for qbo_id in log.paid_in_quickbooks:
         assert Decimal(state["invoices"][qbo_id]["balance"]) == 0
         assert state["invoices"][qbo_id]["stripe"][0] == "paid"    # paid out of band

@@ -94,13 +94,13 @@ def test_a_draft_linking_to_a_pipeline_the_project_lacks_is_reported(project, ca
 
 
 def test_json_validate_writes_every_problem_on_stdout_and_exits_two(project, capsys) -> None:
-    path = draft(project, "line.Amount | minor_units(record.CurrencyRef.value)",
-                 "line.Amount | minor_units")
+    path = draft(project, "line.amount | minor_units(record.CurrencyRef.value)",
+                 "line.amount | minor_units")
     code, out, err = run(capsys, "--json", "pipeline", "validate", str(path.relative_to(project)))
     assert (code, err) == (2, "")
     assert json.loads(out) == {
         "valid": False,
-        "diagnostics": [{"file": "drafts/invoices-to-stripe.yaml", "line": 35, "column": 17,
+        "diagnostics": [{"file": "drafts/invoices-to-stripe.yaml", "line": 38, "column": 17,
                          "message": "filter 'minor_units' is missing its argument "
                                     "'currency': write minor_units(currency)"}],
         "summary": {"problems": 1, "files": 1},

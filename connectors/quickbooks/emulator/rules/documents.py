@@ -24,17 +24,21 @@ BANK_TYPES = ("Bank", "Other Current Asset")
 
 def sales_document(ledger: Ledger, data: dict[str, Any], previous: StoredEntity | None,
                    entity: str, *, customer_required: bool = True) -> dict[str, Any]:
-    """Validate and total a sales form; `TotalAmt` = lines - discount + tax (if exclusive)."""
+    """Validate and total a sales form; `TotalAmt` = lines - discount + tax.
+
+    The reference gives that sum for every form. Line Amounts are net of tax in every mode:
+    `GlobalTaxCalculation: TaxInclusive` says how prices were entered and are shown (a
+    sales line's gross is `SalesItemLineDetail.TaxInclusiveAmt`), so the tax is added on a
+    tax-inclusive invoice too.
+    """
     data = dict(data)
     currency = customer_and_currency(ledger, data, customer_required)
     doc_number(ledger, data, previous, entity)
     data["TxnDate"] = check_date(data.get("TxnDate") or ledger.clock.today(), "TxnDate")
     previous_lines = previous.data.get("Line", []) if previous else []
     priced = price_lines(ledger, data.get("Line"), currency, previous_lines)
-    tax = _tax(data)
-    total = priced.subtotal - priced.discount
-    if data.get("GlobalTaxCalculation") != "TaxInclusive":
-        total += tax
+    tax = _tax(data, currency)
+    total = priced.subtotal - priced.discount + tax
     data["Line"] = priced.lines
     data["TotalAmt"] = quantize(total, currency)
     return data
@@ -104,9 +108,37 @@ def check_date(value: Any, element: str) -> str:
         raise errors.invalid_property(element, "must be a date (YYYY-MM-DD)") from exc
 
 
-def _tax(data: dict[str, Any]) -> Decimal:
+def _tax(data: dict[str, Any], currency: str) -> Decimal:
+    """`TotalTax`, or the sum of the `TaxLine`s when only they are given.
+
+    A percent-based tax line without an Amount is `NetAmountTaxable` times `TaxPercent`,
+    rounded to the currency as QBO posts it.
+    """
     detail = dict(data.get("TxnTaxDetail") or {})
-    total = amount(detail.get("TotalTax", ZERO), "TxnTaxDetail.TotalTax")
+    lines = []
+    for raw in detail.get("TaxLine") or []:
+        if not isinstance(raw, dict):
+            raise errors.invalid_property("TxnTaxDetail.TaxLine", "must be an object")
+        line = dict(raw, DetailType="TaxLineDetail")
+        tax = dict(line.get("TaxLineDetail") or {})
+        for field in ("TaxPercent", "NetAmountTaxable"):
+            if field in tax:
+                tax[field] = amount(tax[field], f"TaxLineDetail.{field}")
+        if "Amount" in line:
+            line["Amount"] = amount(line["Amount"], "TxnTaxDetail.TaxLine.Amount")
+        elif tax.get("PercentBased") and "TaxPercent" in tax and "NetAmountTaxable" in tax:
+            line["Amount"] = quantize(tax["NetAmountTaxable"] * tax["TaxPercent"] / 100,
+                                      currency)
+        else:
+            raise errors.required_missing("TxnTaxDetail.TaxLine.Amount")
+        line["TaxLineDetail"] = tax
+        lines.append(line)
+    if lines:
+        detail["TaxLine"] = lines
+    if "TotalTax" in detail:
+        total = amount(detail["TotalTax"], "TxnTaxDetail.TotalTax")
+    else:
+        total = quantize(sum((line["Amount"] for line in lines), ZERO), currency)
     detail["TotalTax"] = total
     data["TxnTaxDetail"] = detail
     return total

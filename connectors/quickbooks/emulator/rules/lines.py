@@ -3,7 +3,9 @@
 Rules from the API reference: a sales line counts only when it names an Item (otherwise it
 is a description and its Amount is ignored); a percent discount applies to the subtotal;
 QBO adds one SubTotalLineDetail line to every response; a line Id that exists on the object
-updates that line, anything else creates a new one.
+updates that line, anything else creates a new one. `SHIPPING_ITEM_ID` is an item of its
+own that no Item query lists. A bundle (`GroupLineDetail`) carries its component sales
+lines in `GroupLineDetail.Line`; its Amount is theirs added up, and that is what counts.
 """
 
 from __future__ import annotations
@@ -18,6 +20,7 @@ from ml_connector.connectors.quickbooks.emulator.money import ZERO, amount, quan
 from ml_connector.connectors.quickbooks.emulator.rules.base import clean_ref
 
 COUNTED = {"SalesItemLineDetail", "GroupLineDetail"}
+SPECIAL_ITEMS = {"SHIPPING_ITEM_ID": "Shipping"}
 KNOWN = COUNTED | {"DescriptionOnly", "DiscountLineDetail", "SubTotalLineDetail"}
 
 
@@ -65,6 +68,8 @@ def price_lines(ledger: Ledger, raw_lines: Any, currency: str,
         if detail_type == "SubTotalLineDetail":
             continue
         line = _line(ledger, raw, ids)
+        if detail_type == "GroupLineDetail":
+            _bundle(ledger, line, ids, currency)
         if detail_type == "DiscountLineDetail":
             discounts.append(line)
             continue
@@ -95,12 +100,44 @@ def _line(ledger: Ledger, raw: dict[str, Any], ids: _LineIds) -> dict[str, Any]:
     return line
 
 
+def _bundle(ledger: Ledger, line: dict[str, Any], ids: _LineIds, currency: str) -> None:
+    """Price each component like a sales line; the bundle's Amount is their sum."""
+    detail = dict(line.get("GroupLineDetail") or {})
+    line["GroupLineDetail"] = detail
+    if detail.get("GroupItemRef"):
+        group = ledger.ref("Item", detail["GroupItemRef"], "Line.GroupLineDetail.GroupItemRef")
+        detail["GroupItemRef"] = clean_ref(group, "Name")
+    if "Quantity" in detail:
+        detail["Quantity"] = amount(detail["Quantity"], "GroupLineDetail.Quantity")
+    raw_components = detail.get("Line")
+    if not isinstance(raw_components, list) or not raw_components:
+        raise errors.required_missing("Line.GroupLineDetail.Line")
+    components = []
+    for number, raw in enumerate(raw_components, start=1):
+        if not isinstance(raw, dict) or raw.get("DetailType") != "SalesItemLineDetail":
+            raise errors.invalid_property("Line.GroupLineDetail.Line",
+                                          "components must be SalesItemLineDetail lines")
+        component = _line(ledger, raw, ids)
+        component["LineNum"] = number
+        components.append(component)
+    detail["Line"] = components
+    line["Amount"] = quantize(sum((c["Amount"] for c in components if _counts(c)), ZERO),
+                              currency)
+
+
 def _sales_detail(ledger: Ledger, line: dict[str, Any]) -> None:
     detail = dict(line.get("SalesItemLineDetail") or {})
     line["SalesItemLineDetail"] = detail
     if not detail.get("ItemRef"):
         if "Amount" in line:
             line["Amount"] = amount(line["Amount"], "Line.Amount")
+        return
+    special = SPECIAL_ITEMS.get(str((detail["ItemRef"] or {}).get("value")))
+    if special is not None:
+        detail["ItemRef"] = {"value": detail["ItemRef"]["value"], "name": special}
+        detail.pop("Qty", None)
+        detail.pop("UnitPrice", None)
+        line["Amount"] = amount(line.get("Amount", 0), "Line.Amount")
         return
     item = ledger.ref("Item", detail["ItemRef"], "Line.SalesItemLineDetail.ItemRef")
     detail["ItemRef"] = clean_ref(item, "Name")
