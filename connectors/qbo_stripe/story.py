@@ -93,7 +93,7 @@ class Story:
         kit = self._qbo.create("Item", {"Name": "Shop window kit", "Type": "Group"},
                                idempotency_key="story-item-window-kit")
         bundle = self._qbo.create("Invoice", {
-            "CustomerRef": {"value": self._customer("Zoë Café & Bäckerei")},
+            "CustomerRef": {"value": self._customer("Freeman Sporting Goods")},
             "TxnDate": "2026-11-03", "DueDate": "2026-12-03", "Line": [
                 {"DetailType": "GroupLineDetail", "Description": "Shop window kit",
                  "GroupLineDetail": {"GroupItemRef": {"value": kit.id}, "Quantity": 1,

@@ -80,7 +80,7 @@ def test_a_draft_outside_the_folders_stands_in_for_the_pipeline_of_its_name(
     code, _, err = run(capsys, "pipeline", "validate", str(path.relative_to(project)))
     assert code == 2
     assert err.splitlines() == [
-        "drafts/invoices-to-stripe.yaml:21:13: mapping.customer: record.CustomrRef is not a "
+        "drafts/invoices-to-stripe.yaml:22:13: mapping.customer: record.CustomrRef is not a "
         "field of QuickBooks Invoice (did you mean 'CustomerRef'?)",
         "1 problem(s) found"]
 
@@ -100,7 +100,7 @@ def test_json_validate_writes_every_problem_on_stdout_and_exits_two(project, cap
     assert (code, err) == (2, "")
     assert json.loads(out) == {
         "valid": False,
-        "diagnostics": [{"file": "drafts/invoices-to-stripe.yaml", "line": 38, "column": 17,
+        "diagnostics": [{"file": "drafts/invoices-to-stripe.yaml", "line": 39, "column": 17,
                          "message": "filter 'minor_units' is missing its argument "
                                     "'currency': write minor_units(currency)"}],
         "summary": {"problems": 1, "files": 1},
