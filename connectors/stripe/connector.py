@@ -1,6 +1,6 @@
 """The Stripe connector: the engine's `Connector` interface over the pieces of this package.
 
-Customers and invoices can be written; payments, refunds, disputes, charges,
+Customers, invoices and credit notes can be written; payments, refunds, disputes, charges,
 PaymentIntents and balance transactions are read-only, as their source of truth is Stripe.
 """
 
@@ -11,6 +11,7 @@ from typing import Any
 
 from ml_connector.connectors.stripe import customers, webhooks
 from ml_connector.connectors.stripe.api import StripeApi
+from ml_connector.connectors.stripe.credit_notes import CreditNotes
 from ml_connector.connectors.stripe.events import ChangeReader
 from ml_connector.connectors.stripe.invoices import Invoices
 from ml_connector.connectors.stripe.match_listing import match_listing
@@ -22,7 +23,7 @@ from ml_connector.engine.plugins.protocol import MatchListing
 from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
-WRITABLE = ("customer", "invoice")
+WRITABLE = ("customer", "invoice", "credit_note")
 STEPS = ("finalize", "paid_out_of_band")   # invoice payload keys that ask for a step
 
 
@@ -54,6 +55,8 @@ class StripeConnector:
         self._writable(entity)
         if entity == "customer":
             return customers.create(self.api, payload, idempotency_key)
+        if entity == "credit_note":
+            return CreditNotes(self.api).create(payload, idempotency_key)
         return Invoices(self.api).create(payload, idempotency_key)
 
     def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
@@ -61,11 +64,16 @@ class StripeConnector:
         self._writable(entity)
         if entity == "customer":
             return customers.update(self.api, record_id, payload, clear)
+        if entity == "credit_note":
+            return CreditNotes(self.api).update(record_id, payload, clear)
         return Invoices(self.api).update(record_id, payload, clear)
 
     def refuses_update(self, entity: str, current: Record,
                        payload: Mapping[str, Any]) -> str | None:
-        """Why an update would be refused: a finalized invoice's amounts cannot change."""
+        """Why an update would be refused: a finalized invoice's amounts cannot change, nor
+        a credit note's."""
+        if entity == "credit_note":
+            return CreditNotes(self.api).refusal(current.data, payload)
         if entity != "invoice":
             return None
         return Invoices(self.api).refusal(current.data, payload)
@@ -88,6 +96,8 @@ class StripeConnector:
             if mode != "delete":
                 raise PermanentError(f"Stripe customers can only be deleted, not {mode!r}")
             return customers.remove(self.api, record_id)
+        if entity == "credit_note":
+            return CreditNotes(self.api).remove(record_id, mode)
         return Invoices(self.api).remove(record_id, mode)
 
     def parse_webhook(self, headers: Mapping[str, str], body: bytes) -> list[WebhookEvent]:
