@@ -24,7 +24,7 @@ from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
 WRITABLE = ("customer", "invoice", "credit_note")
-STEPS = ("finalize", "paid_out_of_band")   # invoice payload keys that ask for a step
+STEPS = ("finalize", "paid_out_of_band", "amount_owed")   # invoice keys that ask for a step
 
 
 class StripeConnector:
@@ -81,7 +81,7 @@ class StripeConnector:
     def reconcile_view(self, entity: str, record: Record) -> Mapping[str, Any]:
         """An invoice as a pipeline writes it: its lines as a list, without control flags.
 
-        `finalize` and `paid_out_of_band` ask for steps, they are not fields to compare:
+        `finalize`, `paid_out_of_band` and `amount_owed` ask for steps, not fields to compare:
         a person may finalize a draft, and an invoice paid through Stripe was not paid
         out of band though the source shows it paid.
         """

@@ -22,7 +22,8 @@ from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
 from ml_connector.connectors.stripe.clearing import FieldPath
-from ml_connector.connectors.stripe.invoices import derived_key
+from ml_connector.connectors.stripe.keys import derived_key
+from ml_connector.connectors.stripe.outside_payments import MARK, make_room, rebalance
 from ml_connector.engine.errors import ImmutableTargetError, PermanentError
 from ml_connector.engine.records import Record
 
@@ -68,19 +69,22 @@ class CreditNotes:
                                  f"for {amount}; a credit note must be for more than zero")
         invoice = self._keep(self.api.get(f"/v1/invoices/{invoice_id}"))
         status = invoice["status"]
+        owed = None
         if status in PRE_PAYMENT:
-            if amount > invoice["amount_remaining"]:
-                raise PermanentError(
-                    f"Stripe invoice {invoice_id} has {invoice['amount_remaining']} "
-                    f"{invoice['currency']} minor units left to pay; a credit note of "
-                    f"{amount} would be more than that")
+            # More than the invoice still asks for is Stripe's to refuse: a retry of a note
+            # already issued is answered with that note, whatever remains now.
+            invoice, owed = make_room(self.api, invoice, amount, key, self._keep)
         elif status == "paid":
             params.setdefault("out_of_band_amount", amount)
             key = f"{key}:post"  # other parameters than a note on the open invoice
         else:
             raise PermanentError(f"Stripe invoice {invoice_id} is {status}; only a "
                                  "finalized invoice that is not void can be credited")
-        return self._done(self._keep(self.api.post(PATH, params, idempotency_key=key)))
+        note = self._keep(self.api.post(PATH, params, idempotency_key=key))
+        if owed is not None:  # keep the note for money paid elsewhere in step
+            rebalance(self.api, self._keep(self.api.get(f"/v1/invoices/{invoice_id}")), owed,
+                      self._keep)
+        return self._done(note)
 
     def refusal(self, note: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
         """Why the note cannot become `payload` in place (its amount, invoice, or void)."""
@@ -127,4 +131,7 @@ class CreditNotes:
         if note["status"] != "void":
             note = self._keep(self.api.post(f"{PATH}/{note_id}/void", {},
                                             idempotency_key=derived_key(note_id, "void")))
+            if MARK not in (note.get("metadata") or {}):
+                invoice = self._keep(self.api.get(f"/v1/invoices/{note['invoice']}"))
+                rebalance(self.api, invoice, None, self._keep)
         return self._done(note)
