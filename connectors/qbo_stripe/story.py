@@ -1,10 +1,10 @@
 """The finance team's month, played against the sandbox: what people do in each system.
 
 Each step is what a person would do: create a customer and an invoice in QuickBooks, edit
-one, void one, record a cheque; a customer pays online in full or in part, gets a refund,
-disputes a charge. `settle()` lets the connector catch up: by webhooks through `serve`, or by
-polling alone. The demo, the end-to-end tests and the fault suite all play this story, so
-they check the same promises.
+one, void one, record a cheque, apply a credit memo; a customer pays online in full or in
+part, gets a refund, disputes a charge. `settle()` lets the connector catch up: by webhooks
+through `serve`, or by polling alone. The demo, the end-to-end tests and the fault suite all
+play this story, so they check the same promises.
 """
 
 from __future__ import annotations
@@ -34,6 +34,7 @@ class StoryLog:
     paid_in_quickbooks: list[str] = field(default_factory=list)  # QBO invoice ids
     edited_after_finalize: list[str] = field(default_factory=list)
     paid_by_link: list[str] = field(default_factory=list)      # PaymentIntent ids
+    credited: list[tuple[str, str]] = field(default_factory=list)  # (QBO invoice, credit memo)
 
     def note(self, text: str) -> None:
         self.steps.append(text)
@@ -52,7 +53,7 @@ class Story:
         """The month in order (a progress display counts them)."""
         return [self.new_customer_and_invoice, self.edit_an_invoice_after_it_was_sent,
                 self.customers_pay_online, self.a_payment_outside_any_invoice,
-                self.a_cheque_arrives_in_quickbooks,
+                self.a_cheque_arrives_in_quickbooks, self.a_credit_memo_is_applied,
                 self.an_invoice_is_voided, self.a_refund, self.disputes]
 
     def play(self) -> StoryLog:
@@ -96,6 +97,26 @@ class Story:
             idempotency_key="story-cheque")
         self.log.paid_in_quickbooks.append(invoice.id)
         self._say("a cheque for one invoice is recorded in QuickBooks")
+
+    def a_credit_memo_is_applied(self) -> None:
+        """Two rocks were missing: a credit memo, applied to the invoice through a payment
+        that nets to no cash, as QuickBooks records it."""
+        invoice = self._qbo_invoice_for("Amy's Bird Sanctuary")
+        customer = invoice.data["CustomerRef"]
+        memo = self._qbo.create("CreditMemo", {
+            "CustomerRef": customer, "TxnDate": "2026-11-12",
+            "CustomerMemo": {"value": "Two rocks were missing from the delivery"},
+            "Line": [_line("Rocks, 2 missing", "25.00", self._item("Rocks"))]},
+            idempotency_key="story-credit-memo")
+        self._qbo.create("Payment", {
+            "CustomerRef": customer, "TotalAmt": 0, "TxnDate": "2026-11-12", "Line": [
+                {"Amount": Decimal("25.00"),
+                 "LinkedTxn": [{"TxnId": invoice.id, "TxnType": "Invoice"}]},
+                {"Amount": Decimal("25.00"),
+                 "LinkedTxn": [{"TxnId": memo.id, "TxnType": "CreditMemo"}]}]},
+            idempotency_key="story-credit-applied")
+        self.log.credited.append((invoice.id, memo.id))
+        self._say("a credit memo for missing goods is applied to an open invoice")
 
     def an_invoice_is_voided(self) -> None:
         invoice = self._qbo_invoice_for("Nguyễn Văn An")
