@@ -69,7 +69,12 @@ def test_a_credit_memo_lowers_the_stripe_amount_due_follows_edits_and_voids(
                               idempotency_key="memo-1")
             payment = qbo.create("Payment", _application(customer, invoice["Id"], memo.id,
                                                          "30.25"), idempotency_key="apply-1")
-            Runner(runtime).run_all()
+            unapplied = qbo.create("CreditMemo", {"CustomerRef": {"value": customer},
+                                                  "Line": _credit_lines(runtime, "10.00")},
+                                   idempotency_key="memo-2")
+            summaries = {s.pipeline: s for s in Runner(runtime).run_all()}
+            assert summaries[PIPELINE].failed == 0
+            assert _notes(sandbox, unapplied.id) == []   # credit not applied: nothing owed less
             qbo_owed, stripe_owed = _owed_in_both(sandbox, invoice["Id"], stripe_id)
             assert qbo_owed == owed_before[0] - 3025 and stripe_owed == qbo_owed
             [note] = _notes(sandbox, memo.id)
