@@ -10,6 +10,10 @@ note by the invoice's state when it is issued:
   books it as `out_of_band_amount` (credited outside Stripe, where the source gave it);
 - draft or void: nothing to credit, and the record fails naming the invoice.
 
+On an open invoice that also carries a note for money paid outside Stripe
+(`outside_payments`), that note gives up the room this one needs first and is resized
+after, so the two never lower the invoice twice.
+
 A note's amount and invoice never change: an update that would change them raises
 `ImmutableTargetError`, so the pipeline's `void_and_recreate` voids the note and issues a
 new one. `memo` and `metadata` update in place. Removing voids the note.
@@ -73,7 +77,7 @@ class CreditNotes:
         if status in PRE_PAYMENT:
             # More than the invoice still asks for is Stripe's to refuse: a retry of a note
             # already issued is answered with that note, whatever remains now.
-            invoice, owed = make_room(self.api, invoice, amount, key, self._keep)
+            owed = make_room(self.api, invoice, amount, key, self._keep)[1]
         elif status == "paid":
             params.setdefault("out_of_band_amount", amount)
             key = f"{key}:post"  # other parameters than a note on the open invoice
