@@ -54,6 +54,7 @@ class Story:
         return [self.new_customer_and_invoice, self.edit_an_invoice_after_it_was_sent,
                 self.customers_pay_online, self.a_payment_outside_any_invoice,
                 self.a_cheque_arrives_in_quickbooks, self.a_credit_memo_is_applied,
+                self.a_private_note_is_added,
                 self.an_invoice_is_voided, self.a_refund, self.disputes]
 
     def play(self) -> StoryLog:
@@ -117,6 +118,13 @@ class Story:
             idempotency_key="story-credit-applied")
         self.log.credited.append((invoice.id, memo.id))
         self._say("a credit memo for missing goods is applied to an open invoice")
+
+    def a_private_note_is_added(self) -> None:
+        """A change Stripe has no field for: the invoice is read again and left as it is."""
+        invoice = self._qbo_invoice_for("Zoë Café & Bäckerei")
+        self._qbo.update("Invoice", invoice.id,
+                         {"PrivateNote": "Asked for a paper copy by post"})
+        self._say("a bookkeeper adds a private note to an invoice in QuickBooks")
 
     def an_invoice_is_voided(self) -> None:
         invoice = self._qbo_invoice_for("Nguyễn Văn An")

@@ -180,8 +180,9 @@ class Invoices:
         if payload.get("paid_out_of_band") and invoice["status"] in OPEN:
             return self._keep(self.api.post(f"/v1/invoices/{invoice['id']}/pay",
                                             {"paid_out_of_band": True}, idempotency_key=key))
-        if payload.get("amount_owed") is not None:
-            return rebalance(self.api, invoice, int(payload["amount_owed"]), self._keep)
+        owed = payload.get("amount_owed", payload.get("total"))  # nothing paid: all owed
+        if owed is not None:
+            return rebalance(self.api, invoice, int(owed), self._keep)
         return invoice
 
     # -- update ------------------------------------------------------------------------------

@@ -17,9 +17,9 @@ invoice    the parameters of `POST /v1/invoices` (customer, currency, collection
                                equal it before the invoice is finalized
              finalize          default true; false leaves a draft
              paid_out_of_band  true marks the open invoice paid outside Stripe
-             amount_owed       what the source says is still owed (minor units); an open
-                               invoice asking for more gets a credit note for the part
-                               paid elsewhere (`outside_payments`)
+             amount_owed       what the source says is still owed (minor units; left
+                               out, the total); an open invoice asking for more gets a
+                               credit note for the part paid elsewhere (`outside_payments`)
 credit_note the parameters of `POST /v1/credit_notes` (invoice, amount or lines, memo,
            reason, metadata); the connector adds `out_of_band_amount` for a paid invoice
 """
