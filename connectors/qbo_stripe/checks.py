@@ -100,6 +100,9 @@ def _one_invoice(invoice: dict[str, Any], mirror: dict[str, Any], paid_online: C
     if (mirror["status"] == "paid") != (balance == 0):
         problems.append(f"QBO invoice {qbo_id} owes {balance}; Stripe {mirror['id']} is "
                         f"{mirror['status']}")
+    elif mirror["status"] == "open" and mirror["amount_remaining"] != minor(balance, currency):
+        problems.append(f"QBO invoice {qbo_id} owes {balance} {currency}; Stripe "
+                        f"{mirror['id']} asks for {mirror['amount_remaining']}")
     return problems
 
 

@@ -1,10 +1,10 @@
 """The finance team's month, played against the sandbox: what people do in each system.
 
 Each step is what a person would do: create a customer and an invoice in QuickBooks, edit
-one, void one, record a cheque; a customer pays online in full or in part, gets a refund,
-disputes a charge. `settle()` lets the connector catch up: by webhooks through `serve`, or by
-polling alone. The demo, the end-to-end tests and the fault suite all play this story, so
-they check the same promises.
+one, void one, record a cheque, apply a credit memo; a customer pays online in full or in
+part, gets a refund, disputes a charge. `settle()` lets the connector catch up: by webhooks
+through `serve`, or by polling alone. The demo, the end-to-end tests and the fault suite all
+play this story, so they check the same promises.
 """
 
 from __future__ import annotations
@@ -42,6 +42,7 @@ class StoryLog:
     paid_by_pay_link: list[str] = field(default_factory=list)  # Stripe invoice ids
     pay_link_from: str | None = None   # where the customer found it: "stripe e-mail", ...
     merged_customers: dict[str, str] = field(default_factory=dict)  # QBO id -> into QBO id
+    credited: list[tuple[str, str]] = field(default_factory=list)  # (QBO invoice, credit memo)
 
     def note(self, text: str) -> None:
         self.steps.append(text)
@@ -62,7 +63,8 @@ class Story:
                 self.edit_an_invoice_after_it_was_sent,
                 self.customers_pay_online, self.a_customer_pays_through_the_pay_link,
                 self.a_payment_outside_any_invoice,
-                self.a_cheque_arrives_in_quickbooks,
+                self.a_cheque_arrives_in_quickbooks, self.a_credit_memo_is_applied,
+                self.a_private_note_is_added,
                 self.an_invoice_is_voided, self.a_refund, self.disputes,
                 self.a_duplicate_customer_is_merged]
 
@@ -140,6 +142,33 @@ class Story:
             idempotency_key="story-cheque")
         self.log.paid_in_quickbooks.append(invoice.id)
         self._say("a cheque for one invoice is recorded in QuickBooks")
+
+    def a_credit_memo_is_applied(self) -> None:
+        """Two rocks were missing: a credit memo, applied to the invoice through a payment
+        that nets to no cash, as QuickBooks records it."""
+        invoice = self._qbo_invoice_for("Amy's Bird Sanctuary")
+        customer = invoice.data["CustomerRef"]
+        memo = self._qbo.create("CreditMemo", {
+            "CustomerRef": customer, "TxnDate": "2026-11-12",
+            "CustomerMemo": {"value": "Two rocks were missing from the delivery"},
+            "Line": [_line("Rocks, 2 missing", "25.00", self._item("Rocks"))]},
+            idempotency_key="story-credit-memo")
+        self._qbo.create("Payment", {
+            "CustomerRef": customer, "TotalAmt": 0, "TxnDate": "2026-11-12", "Line": [
+                {"Amount": Decimal("25.00"),
+                 "LinkedTxn": [{"TxnId": invoice.id, "TxnType": "Invoice"}]},
+                {"Amount": Decimal("25.00"),
+                 "LinkedTxn": [{"TxnId": memo.id, "TxnType": "CreditMemo"}]}]},
+            idempotency_key="story-credit-applied")
+        self.log.credited.append((invoice.id, memo.id))
+        self._say("a credit memo for missing goods is applied to an open invoice")
+
+    def a_private_note_is_added(self) -> None:
+        """A change Stripe has no field for: the invoice is read again and left as it is."""
+        invoice = self._qbo_invoice_for("Zoë Café & Bäckerei")
+        self._qbo.update("Invoice", invoice.id,
+                         {"PrivateNote": "Asked for a paper copy by post"})
+        self._say("a bookkeeper adds a private note to an invoice in QuickBooks")
 
     def an_invoice_is_voided(self) -> None:
         invoice = self._qbo_invoice_for("Nguyễn Văn An")

@@ -13,12 +13,13 @@ import threading
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
 import httpx
 
-from ml_connector.connectors.quickbooks import pay_link, webhooks
+from ml_connector.connectors.quickbooks import credit_applications, pay_link, webhooks
 from ml_connector.connectors.quickbooks.api import ApiResult, QboApi, request_id_for
 from ml_connector.connectors.quickbooks.auth import QboAuth, TokenManager
 from ml_connector.connectors.quickbooks.batching import BatchWrite, BatchWriter
@@ -110,6 +111,8 @@ class QuickBooksConnector:
         for page in self.changes.read(spec, cursor):
             for record in page.records:
                 self._remember(record)
+            if spec.name == "CreditMemo":
+                page = replace(page, records=[self._enriched(r) for r in page.records])
             yield page
 
     def find(self, entity: str, field: str, value: Any) -> list[Record]:
@@ -328,7 +331,19 @@ class QuickBooksConnector:
     def _record(self, spec: QboEntity, data: Mapping[str, Any], result: ApiResult) -> Record:
         record = to_record(spec.name, data, result.request_id)
         self._remember(record)
-        return record
+        return self._enriched(record) if spec.name == "CreditMemo" else record
+
+    def _enriched(self, record: Record) -> Record:
+        """A CreditMemo with the invoices its credit went to (`credit_applications`)."""
+        return replace(record, data=credit_applications.enrich(record.data,
+                                                               self._payments))
+
+    def _payments(self, ids: list[str], customer_id: str) -> list[Mapping[str, Any]]:
+        if ids:
+            return [r.data for r in self.get_many("Payment", ids).values()]
+        if not customer_id:
+            return []
+        return [r.data for r in self.find("Payment", "CustomerRef", customer_id)]
 
     def _remember(self, record: Record) -> None:
         """Keep the SyncToken of every object seen, so an update rarely needs a read first."""

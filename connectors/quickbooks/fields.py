@@ -143,3 +143,9 @@ FIELDS: dict[str, Fields] = {
     "Deposit": DEPOSIT,
     "JournalEntry": JOURNAL_ENTRY,
 }
+
+# What a read adds to the object QBO returns (see credit_applications.py).
+RECORD_FIELDS: dict[str, Fields] = {
+    "CreditMemo": SALES_FORM.extended(
+        AppliedTo=ListOf(Fields.of("InvoiceId", "Amount", "PaymentId"))),
+}

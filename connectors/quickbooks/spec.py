@@ -10,7 +10,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from ml_connector.connectors.quickbooks.fields import FIELDS
+from ml_connector.connectors.quickbooks.fields import FIELDS, RECORD_FIELDS
 from ml_connector.engine.plugins.protocol import EntitySpec
 
 READ_WRITE = frozenset({"read", "create", "update", "remove"})
@@ -37,7 +37,8 @@ def _entity(name: str, *, match: tuple[str, ...], remove: tuple[str, ...],
                                       f"qbo.{name.lower()}.updated.v1",
                                       f"qbo.{name.lower()}.deleted.v1"),
                       operations=operations, remove_modes=remove, description=description,
-                      label=f"QuickBooks {name}", record_fields=FIELDS[name],
+                      label=f"QuickBooks {name}",
+                      record_fields=RECORD_FIELDS.get(name, FIELDS[name]),
                       payload_fields=FIELDS[name])
     return QboEntity(spec, name.lower(), name_list, void_style)
 
@@ -60,8 +61,10 @@ ENTITIES: dict[str, QboEntity] = {e.name: e for e in (
             description="Money received, applied to invoices through LinkedTxn lines."),
     _entity("RefundReceipt", remove=("delete",), match=("Id", "DocNumber", "CustomerRef"),
             description="Money paid back to a customer."),
-    _entity("CreditMemo", remove=("delete",), match=("Id", "DocNumber", "CustomerRef"),
-            description="Credit owed to a customer."),
+    _entity("CreditMemo", void_style="void", remove=("void", "delete"),
+            match=("Id", "DocNumber", "CustomerRef"),
+            description="Credit owed to a customer; `AppliedTo` names the invoices its "
+                        "credit was applied to (through payments) and how much each got."),
     _entity("SalesReceipt", void_style="include", remove=("void", "delete"),
             match=("Id", "DocNumber", "CustomerRef"),
             description="A sale paid on the spot."),

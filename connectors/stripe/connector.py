@@ -1,6 +1,6 @@
 """The Stripe connector: the engine's `Connector` interface over the pieces of this package.
 
-Customers and invoices can be written; payments, refunds, disputes, charges,
+Customers, invoices and credit notes can be written; payments, refunds, disputes, charges,
 PaymentIntents and balance transactions are read-only, as their source of truth is Stripe.
 """
 
@@ -17,6 +17,7 @@ from ml_connector.connectors.stripe.clearing import (
     INVOICE_TEXT,
     clearable,
 )
+from ml_connector.connectors.stripe.credit_notes import CreditNotes
 from ml_connector.connectors.stripe.events import ChangeReader
 from ml_connector.connectors.stripe.invoices import Invoices
 from ml_connector.connectors.stripe.match_listing import match_listing
@@ -29,8 +30,9 @@ from ml_connector.engine.plugins.protocol import MatchListing
 from ml_connector.engine.plugins.webhook_checks import require_json_body
 from ml_connector.engine.records import ChangePage, Record, WebhookEvent
 
-WRITABLE = ("customer", "invoice")
-STEPS = ("finalize", "paid_out_of_band", "delivery")   # payload keys that ask for a step
+WRITABLE = ("customer", "invoice", "credit_note")
+# payload keys that ask for a step
+STEPS = ("finalize", "paid_out_of_band", "delivery", "amount_owed")
 
 
 class StripeConnector:
@@ -62,6 +64,8 @@ class StripeConnector:
         self._writable(entity)
         if entity == "customer":
             return customers.create(self.api, payload, idempotency_key)
+        if entity == "credit_note":
+            return CreditNotes(self.api).create(payload, idempotency_key)
         return Invoices(self.api).create(payload, idempotency_key)
 
     def update(self, entity: str, record_id: str, payload: Mapping[str, Any], *,
@@ -69,11 +73,16 @@ class StripeConnector:
         self._writable(entity)
         if entity == "customer":
             return customers.update(self.api, record_id, payload, clear)
+        if entity == "credit_note":
+            return CreditNotes(self.api).update(record_id, payload, clear)
         return Invoices(self.api).update(record_id, payload, clear)
 
     def refuses_update(self, entity: str, current: Record,
                        payload: Mapping[str, Any]) -> str | None:
-        """Why an update would be refused: a finalized invoice's amounts cannot change."""
+        """Why an update would be refused: a finalized invoice's amounts cannot change, nor
+        a credit note's."""
+        if entity == "credit_note":
+            return CreditNotes(self.api).refusal(current.data, payload)
         if entity != "invoice":
             return None
         return Invoices(self.api).refusal(current.data, payload)
@@ -82,7 +91,7 @@ class StripeConnector:
         """An invoice as a pipeline writes it: its lines as a list, its control flags
         WRITE_ONLY.
 
-        `finalize` and `paid_out_of_band` ask for steps, they are not fields to compare:
+        `finalize`, `paid_out_of_band` and `amount_owed` ask for steps, not fields to compare:
         a person may finalize a draft, and an invoice paid through Stripe was not paid
         out of band though the source shows it paid.
 
@@ -117,6 +126,8 @@ class StripeConnector:
         self._writable(entity)
         if entity == "customer":
             return customers.remove(self.api, record_id, mode)
+        if entity == "credit_note":
+            return CreditNotes(self.api).remove(record_id, mode)
         return Invoices(self.api).remove(record_id, mode)
 
     def mark_merged(self, entity: str, record_id: str, *, into: str) -> Record | None:

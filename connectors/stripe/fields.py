@@ -9,8 +9,8 @@ it into what the engine checks pipelines against:
   entity's reads expand it (then it is the object, with what that expands in turn), and
   refunds, disputes and PaymentIntents carry the connector's own `related`;
 - a payload may carry any parameter of the create or the update request, and an invoice
-  payload the connector's own `lines`, `total`, `finalize` and `paid_out_of_band`, each line
-  a parameter set of the invoice item it becomes.
+  payload the connector's own `lines`, `total`, `finalize`, `paid_out_of_band` and
+  `amount_owed`, each line a parameter set of the invoice item it becomes.
 """
 
 from __future__ import annotations

@@ -26,7 +26,6 @@ invoice, or flags it. Descriptive fields (description, footer, metadata) still u
 from __future__ import annotations
 
 import contextlib
-import hashlib
 from collections.abc import Mapping, Sequence
 from typing import Any
 
@@ -34,6 +33,8 @@ from ml_connector.connectors.stripe.api import Reply, StripeApi
 from ml_connector.connectors.stripe.clearing import INVOICE_TEXT, FieldPath, clears_held
 from ml_connector.connectors.stripe.customers import MERGED_INTO
 from ml_connector.connectors.stripe.invoice_lines import DraftLines, line_view
+from ml_connector.connectors.stripe.keys import derived_key
+from ml_connector.connectors.stripe.outside_payments import rebalance
 from ml_connector.engine.errors import (
     ImmutableTargetError,
     NotFoundError,
@@ -42,7 +43,7 @@ from ml_connector.engine.errors import (
 )
 from ml_connector.engine.records import Record
 
-CONTROL = ("lines", "total", "finalize", "paid_out_of_band", "delivery")
+CONTROL = ("lines", "total", "finalize", "paid_out_of_band", "delivery", "amount_owed")
 DELIVERIES = ("email", "payable", "none")
 MAX_LINES = 250
 MAX_SUCCESSORS = 5
@@ -67,10 +68,6 @@ def split(payload: Mapping[str, Any], invoice_id: str | None = None
         raise PermanentError(f"{which} would have {len(lines)} lines; a Stripe invoice "
                              f"holds at most {MAX_LINES}")
     return params, lines
-
-
-def derived_key(*parts: str) -> str:
-    return "mlc:" + hashlib.sha256(":".join(parts).encode()).hexdigest()[:40]
 
 
 class Invoices:
@@ -203,10 +200,14 @@ class Invoices:
 
     def _settle(self, invoice: dict[str, Any], payload: Mapping[str, Any],
                 key: str) -> dict[str, Any]:
-        """Mark the invoice paid out of band when the source says it was paid elsewhere."""
+        """Mark the invoice paid out of band when the source says it was paid elsewhere;
+        paid elsewhere in part, lower what it asks for to `amount_owed` (`outside_payments`)."""
         if payload.get("paid_out_of_band") and invoice["status"] in OPEN:
             return self._keep(self.api.post(f"/v1/invoices/{invoice['id']}/pay",
                                             {"paid_out_of_band": True}, idempotency_key=key))
+        owed = payload.get("amount_owed", payload.get("total"))  # nothing paid: all owed
+        if owed is not None:
+            return rebalance(self.api, invoice, int(owed), self._keep)
         return invoice
 
     # -- update ------------------------------------------------------------------------------

@@ -27,8 +27,9 @@ from ml_connector.connectors.stripe.spec import entity
 from ml_connector.engine.plugins.protocol import MatchListing
 from ml_connector.engine.records import Record
 
-LISTED = frozenset({"customer", "invoice"})
-EXACT_FILTERS = {"customer": frozenset({"email"}), "invoice": frozenset({"customer"})}
+LISTED = frozenset({"customer", "invoice", "credit_note"})
+EXACT_FILTERS = {"customer": frozenset({"email"}), "invoice": frozenset({"customer"}),
+                 "credit_note": frozenset({"invoice"})}
 
 
 def match_listing(reader: Reader, name: str, fields: Sequence[str]) -> MatchListing | None:

@@ -71,6 +71,10 @@ class Reader:
             return [found] if found else []
         if field in ent.list_filters:
             return [r for page in self.pages(ent, {field: value}) for r in page]
+        if ent.search_path is None and field.startswith("metadata."):
+            key = field.split(".", 1)[1]  # no search: the list, compared here
+            return [r for page in self.pages(ent) for r in page
+                    if (r.data.get("metadata") or {}).get(key) == str(value)]
         if ent.search_path is None:
             raise InvalidInput(f"Stripe {name} records cannot be found by {field!r}; "
                                f"use one of: {', '.join(sorted(ent.spec.match_fields))}")

@@ -18,6 +18,11 @@ invoice    the parameters of `POST /v1/invoices` (customer, currency, collection
              finalize          default true; false leaves a draft
              paid_out_of_band  true marks the open invoice paid outside Stripe
              delivery          email sends the finalized invoice; payable, none do not
+             amount_owed       what the source says is still owed (minor units; left
+                               out, the total); an open invoice asking for more gets a
+                               credit note for the part paid elsewhere (`outside_payments`)
+credit_note the parameters of `POST /v1/credit_notes` (invoice, amount or lines, memo,
+           reason, metadata); the connector adds `out_of_band_amount` for a paid invoice
 """
 
 from __future__ import annotations
@@ -76,6 +81,13 @@ ENTITIES: dict[str, StripeEntity] = {e.name: e for e in (
             remove=("void", "delete"), search_path="/v1/invoices/search",
             description="An invoice: draft, items, total checked to the minor unit, "
                         "finalized; amounts of a finalized invoice cannot change."),
+    _entity("credit_note", "/v1/credit_notes",
+            ("credit_note.created", "credit_note.updated", "credit_note.voided"),
+            match=("id", "invoice", "customer", "metadata.*"), operations=READ_WRITE,
+            remove=("void",),
+            description="A credit note lowering what an invoice asks for (or crediting a "
+                        "paid one out of band); found by metadata through its list, as it "
+                        "has no search; its amount cannot change, it is voided instead."),
     _entity("invoice_payment", "/v1/invoice_payments", ("invoice_payment.paid",),
             match=("id", "invoice"),
             expand=("invoice", "payment.payment_intent.latest_charge.balance_transaction"),

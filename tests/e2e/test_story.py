@@ -15,6 +15,7 @@ import pytest
 from ml_connector.connectors.qbo_stripe.checks import (
     final_state,
     invariant_problems,
+    minor,
     qbo_all,
     stripe_all,
 )
@@ -92,6 +93,12 @@ def test_the_whole_story_keeps_both_systems_in_step(
     for qbo_id in log.paid_in_quickbooks:
         assert Decimal(state["invoices"][qbo_id]["balance"]) == 0
         assert state["invoices"][qbo_id]["stripe"][0] == "paid"    # paid out of band
+    assert len(log.credited) == 1
+    for qbo_id, _memo in log.credited:                              # credit note in Stripe
+        invoice = state["invoices"][qbo_id]
+        assert Decimal(invoice["total"]) - Decimal(invoice["balance"]) == Decimal("25.00")
+        assert invoice["stripe"][0] == "open"
+        assert invoice["stripe"][3] == minor(invoice["balance"], "USD")
     STATES[mode] = state
 
 

@@ -45,11 +45,12 @@ from ml_connector.connectors.stripe.spec import ENTITIES
 OUTPUT = Path(__file__).resolve().parents[2] / "connectors" / "stripe" / "fields.json"
 
 # The requests a pipeline's payload becomes, by what the connector writes (see
-# connectors/stripe/customers.py, invoices.py and invoice_lines.py).
+# connectors/stripe/customers.py, invoices.py, invoice_lines.py and credit_notes.py).
 REQUESTS: dict[str, dict[str, str]] = {
     "customer": {"create": "CustomerCreateParams", "update": "CustomerUpdateParams"},
     "invoice": {"create": "InvoiceCreateParams", "update": "InvoiceUpdateParams"},
     "invoice_line": {"create": "InvoiceItemCreateParams"},
+    "credit_note": {"create": "CreditNoteCreateParams", "update": "CreditNoteUpdateParams"},
 }
 REQUEST_OPTIONS = frozenset(RequestOptions.__annotations__)
 

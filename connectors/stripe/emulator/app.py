@@ -17,6 +17,7 @@ from starlette.routing import Route
 
 from ml_connector.connectors.stripe.emulator import (
     charges,
+    credit_notes,
     customers,
     disputes,
     events,
@@ -35,7 +36,8 @@ from ml_connector.connectors.stripe.emulator.routing import Endpoint
 from ml_connector.connectors.stripe.emulator.service import StripeEmulator
 
 MODULES = (customers, invoices, invoice_lifecycle, invoice_items, invoice_payments, charges,
-           refunds, disputes, events, tax_rates, webhook_endpoints, saved_methods)
+           refunds, disputes, events, tax_rates, webhook_endpoints, saved_methods,
+           credit_notes)
 
 
 def all_endpoints() -> list[Endpoint]:

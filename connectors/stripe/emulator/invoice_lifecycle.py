@@ -94,6 +94,19 @@ def _default_payment(state: EmulatorState, inv: dict[str, Any]) -> dict[str, Any
     return state.objects["invoice_payment"].get(payment_id) if payment_id else None
 
 
+def default_payment(state: EmulatorState, inv: dict[str, Any]) -> dict[str, Any] | None:
+    """The invoice's open-for-the-whole-amount payment, made when it was finalized."""
+    return _default_payment(state, inv)
+
+
+def settle_by_credit(state: EmulatorState, inv: dict[str, Any],
+                     before: dict[str, Any]) -> None:
+    """Credit notes left nothing to pay: the invoice is paid without a payment."""
+    _mark_paid(state, inv)
+    _cancel_default(state, inv, "automatic")
+    emit(state, "invoice.paid", inv, changed(before, inv))
+
+
 def _mark_paid(state: EmulatorState, inv: dict[str, Any]) -> None:
     inv["status"] = "paid"
     inv["status_transitions"]["paid_at"] = state.clock.now()

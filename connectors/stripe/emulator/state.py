@@ -33,6 +33,7 @@ PREFIXES: dict[str, str] = {
     "dispute": "dp", "balance_transaction": "txn", "event": "evt", "webhook_endpoint": "we",
     "tax_rate": "txr", "payment_method": "pm", "price": "price", "product": "prod",
     "subscription": "sub",
+    "credit_note": "cn", "credit_note_line_item": "cnli",
 }
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}
 _ALPHABET = string.ascii_letters + string.digits

@@ -115,6 +115,30 @@ def test_a_payment_announces_the_invoice_it_changed(receiver: Receiver) -> None:
                                                                ("Invoice", "Update")}
 
 
+def test_applying_a_credit_memo_announces_it_and_the_invoice(receiver: Receiver) -> None:
+    with hooked(receiver) as emulator:
+        qbo = emulator.connect()
+        customer = qbo.create("Customer", {"DisplayName": "Credited"})["Id"]
+        item = qbo.find_one("Item", "Name", "Services")["Id"]
+        lines = [{"DetailType": "SalesItemLineDetail", "Amount": 10,
+                  "SalesItemLineDetail": {"ItemRef": {"value": item}}}]
+        invoice = qbo.create("Invoice", {"CustomerRef": {"value": customer}, "Line": lines})
+        memo = qbo.create("CreditMemo", {"CustomerRef": {"value": customer}, "Line": lines})
+        flush(emulator)
+        receiver.received.clear()
+        qbo.create("Payment", {"CustomerRef": {"value": customer}, "TotalAmt": 0, "Line": [
+            {"Amount": 4, "LinkedTxn": [{"TxnId": invoice["Id"], "TxnType": "Invoice"}]},
+            {"Amount": 4, "LinkedTxn": [{"TxnId": memo["Id"], "TxnType": "CreditMemo"}]}]})
+        flush(emulator)
+    entities = [e for body in receiver.bodies()
+                for e in body["eventNotifications"][0]["dataChangeEvent"]["entities"]]
+    changed = {(e["name"], e["operation"]): e["id"] for e in entities}
+    assert set(changed) == {("Payment", "Create"), ("Invoice", "Update"),
+                            ("CreditMemo", "Update")}
+    assert (changed["Invoice", "Update"], changed["CreditMemo", "Update"]) == (
+        invoice["Id"], memo["Id"])
+
+
 def test_failed_deliveries_are_retried_until_acknowledged(receiver: Receiver) -> None:
     receiver.failures = 2
     with hooked(receiver) as emulator:

@@ -43,7 +43,7 @@ def test_config_schema_marks_every_secret_write_only() -> None:
 def test_entities_declare_what_the_connector_does() -> None:
     entities = plugin.entities()
     writable = {n for n, s in entities.items() if "create" in s.operations}
-    assert writable == {"customer", "invoice"}
+    assert writable == {"customer", "invoice", "credit_note"}
     delete_policies = {p.value for p in OnSourceDelete}
     for spec in entities.values():
         assert set(spec.remove_modes) <= delete_policies

@@ -43,6 +43,12 @@ def _tour(emu: RunningEmulator, http: httpx.Client) -> None:
     emu.helper(f"invoices/{partial['id']}/pay", {"amount": 1000})
     ok(http.post(f"/v1/invoices/{oob['id']}/pay", data={"paid_out_of_band": "true"}))
     ok(http.post(f"/v1/invoices/{voided['id']}/void"))
+    note = ok(http.post("/v1/credit_notes", data={"invoice": partial["id"], "amount": "500",
+                                                  "memo": "Tour"}))
+    ok(http.post(f"/v1/credit_notes/{note['id']}/void"))
+    ok(http.post("/v1/credit_notes", data={"invoice": oob["id"], "amount": "100",
+                                           "out_of_band_amount": "100"}))
+    ok(http.get("/v1/credit_notes", params={"invoice": partial["id"]}))
     _payments_tour(emu, http, paid)
     ok(http.get("/v1/invoices", params={"expand[0]": "data.payments"}))
     ok(http.get(f"/v1/invoices/{paid['id']}/lines"))

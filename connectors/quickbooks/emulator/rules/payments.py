@@ -170,3 +170,40 @@ def unlink_target(ledger: Ledger, txn_type: str, target_id: str) -> None:
         total = Decimal(str(payment.data.get("TotalAmt", 0)))
         ledger.touch(payment, {"Line": kept, "UnappliedAmt": total - net})
     refresh_receivable(ledger, txn_type, target_id)
+
+
+def withdraw_credit(ledger: Ledger, memo_id: str) -> None:
+    """Take a voided credit memo out of the payments that applied it.
+
+    Its lines go, and the invoice lines of the same payment give up as much (in line
+    order), so each payment still nets to the cash it received and the invoices the credit
+    paid owe that amount again.
+    """
+    touched: set[tuple[str, str]] = {("CreditMemo", memo_id)}
+    for payment in list(ledger.realm.live("Payment")):
+        lines = payment.data.get("Line", [])
+        owed, kept = ZERO, []
+        for line in lines:
+            links = {(link.get("TxnType"), str(link.get("TxnId")))
+                     for link in line.get("LinkedTxn", [])}
+            if ("CreditMemo", memo_id) not in links:
+                kept.append(line)
+                continue
+            touched |= {link for link in links if link[0] in RECEIVABLES}
+            if not any(kind == "Invoice" for kind, _ in links):
+                owed += Decimal(str(line.get("Amount", 0)))
+        if len(kept) == len(lines):
+            continue
+        for index, line in enumerate(kept):
+            if owed <= 0:
+                break
+            if line["LinkedTxn"][0].get("TxnType") != "Invoice":
+                continue
+            taken = min(Decimal(str(line.get("Amount", 0))), owed)
+            kept[index] = dict(line, Amount=Decimal(str(line["Amount"])) - taken)
+            owed -= taken
+            touched.add(("Invoice", str(line["LinkedTxn"][0]["TxnId"])))
+        kept = [line for line in kept if Decimal(str(line.get("Amount", 0))) > 0]
+        ledger.touch(payment, {"Line": kept})
+    for target in touched:
+        refresh_receivable(ledger, *target)

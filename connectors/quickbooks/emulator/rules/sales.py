@@ -139,7 +139,13 @@ class InvoiceRules(_Receivable):
 
 
 class CreditMemoRules(_Receivable):
-    entity, resource = "CreditMemo", "creditmemo"
+    """Credit owed to a customer, applied to invoices through payments.
+
+    A void (`?operation=void`, as for an invoice) zeroes it and takes its credit back from
+    the payments that applied it, so the invoices it lowered owe that amount again.
+    """
+
+    entity, resource, void_mode = "CreditMemo", "creditmemo", "void"
     filterable = TXN_FILTERS | {"Balance"}
 
     def prepare(self, ledger: Ledger, data: dict[str, Any],
@@ -148,6 +154,22 @@ class CreditMemoRules(_Receivable):
         self.open_amounts(ledger, data, previous)
         data["RemainingCredit"] = data["Balance"]
         return data
+
+    def voided(self, ledger: Ledger, stored: StoredEntity) -> dict[str, Any]:
+        data = {k: v for k, v in stored.data.items()
+                if k not in ("Id", "SyncToken", "MetaData", "domain", "sparse")}
+        data.update(Line=zeroed_lines(data.get("Line", [])), TotalAmt=ZERO, Balance=ZERO,
+                    RemainingCredit=ZERO, LinkedTxn=[],
+                    PrivateNote=voided_note(data.get("PrivateNote")))
+        data["TxnTaxDetail"] = dict(data.get("TxnTaxDetail") or {}, TotalTax=ZERO)
+        home_amounts(ledger, data, ("TotalAmt", "Balance"))
+        return data
+
+    def after_void(self, ledger: Ledger, stored: StoredEntity,
+                   previous: dict[str, Any]) -> None:
+        from ml_connector.connectors.quickbooks.emulator.rules.payments import withdraw_credit
+
+        withdraw_credit(ledger, stored.id)
 
 
 class RefundReceiptRules(EntityRules):
