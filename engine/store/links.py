@@ -115,10 +115,11 @@ class LinkRepository:
                                             "target_id": target_id}).first()
         return _from_row(row) if row else None
 
-    def put(self, link: Link) -> None:
-        """Insert or replace the link of (pipeline, source_id)."""
+    def put(self, link: Link, *also: Link) -> None:
+        """Insert or replace the link of (pipeline, source_id), and `also`, atomically."""
         with self._db.write() as conn:
-            upsert_link(conn, link)
+            for each in (link, *also):
+                upsert_link(conn, each)
 
     def remove(self, pipeline: str, source_id: str) -> None:
         t = tables.links

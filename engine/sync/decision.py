@@ -159,9 +159,21 @@ class Decider:
         return Decision(Action.REMOVE, link, interrupted=pending)
 
     def _is_echo(self, record: Record) -> bool:
-        """A source record that some pipeline of ours wrote is our own echo, not a change."""
+        """A source record that some pipeline of ours wrote is our own echo, not a change.
+
+        Except one of a pair linked both ways (`link_back`): the record a pipeline of the
+        other direction made from this pipeline's own target is this pipeline's to sync,
+        or a later edit of it would never reach its counterpart.
+        """
         source = self.pipeline.source
-        return self.store.links.by_target(source.connection, source.entity, record.id) is not None
+        writer = self.store.links.by_target(source.connection, source.entity, record.id)
+        if writer is None:
+            return False
+        own = self.store.links.get(self.pipeline.name, record.id)
+        target = self.pipeline.target
+        return not (own is not None and own.target_id == writer.source_id
+                    and (own.target_connection, own.target_entity) == (target.connection,
+                                                                       target.entity))
 
 
 def payload_of(decision: Decision) -> Mapping[str, Any]:
