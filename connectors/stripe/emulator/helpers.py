@@ -5,6 +5,10 @@ need no API key, and the events they cause carry `request.id = null`, as events 
 raises on its own do.
 
     POST /_emulator/invoices/{id}/pay          {"amount"?, "payment_method"?}
+    POST /_emulator/subscriptions/renew        {"customer", "items": [{"description",
+                                                "amount", "quantity"?}], "currency"?,
+                                                "subscription"?, "billing_reason"?,
+                                                "payment_method"?}
     POST /_emulator/charges/{id}/refund        {"amount"?, "reason"?}
     POST /_emulator/refunds/{id}/fail          {"reason"?}
     POST /_emulator/charges/{id}/dispute       {"amount"?, "reason"?}
@@ -32,7 +36,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ml_connector.connectors.stripe.emulator import disputes, refunds
+from ml_connector.connectors.stripe.emulator import disputes, refunds, subscriptions
 from ml_connector.connectors.stripe.emulator.dispatch import request_id
 from ml_connector.connectors.stripe.emulator.errors import StripeError
 from ml_connector.connectors.stripe.emulator.faults import Fault
@@ -52,6 +56,17 @@ def _customer_pays(emu: StripeEmulator, path: dict[str, str], body: dict[str, An
     amount = int(body.get("amount") or inv["amount_remaining"])
     payment = pay_online(state, inv, amount, body.get("payment_method", "pm_card_visa"))
     return {"invoice": inv, "invoice_payment": payment}
+
+
+def _renew(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
+    """A subscription bills its next period and charges the customer's card."""
+    if not body.get("customer"):
+        raise StripeError(400, "customer is required")
+    return subscriptions.renew(
+        emu.state, str(body["customer"]), list(body.get("items") or []),
+        currency=str(body.get("currency", "usd")), subscription=body.get("subscription"),
+        billing_reason=str(body.get("billing_reason", "subscription_cycle")),
+        payment_method=str(body.get("payment_method", "pm_card_visa")))
 
 
 def _refund(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
@@ -192,6 +207,7 @@ def _flush(emu: StripeEmulator) -> Callable[[Request], Any]:
 def routes(emu: StripeEmulator) -> list[Route]:
     actions: list[tuple[str, str, Action]] = [
         ("/_emulator/invoices/{id}/pay", "POST", _customer_pays),
+        ("/_emulator/subscriptions/renew", "POST", _renew),
         ("/_emulator/charges/{id}/refund", "POST", _refund),
         ("/_emulator/refunds/{id}/fail", "POST", _fail_refund),
         ("/_emulator/charges/{id}/dispute", "POST", _dispute),
