@@ -44,6 +44,10 @@ def _tour(emu: RunningEmulator, http: httpx.Client) -> None:
     ok(http.post(f"/v1/invoices/{oob['id']}/pay", data={"paid_out_of_band": "true"}))
     ok(http.post(f"/v1/invoices/{voided['id']}/void"))
     _payments_tour(emu, http, paid)
+    renewal = emu.helper("subscriptions/renew", {"customer": cust["id"], "items": [
+        {"description": "Pro plan", "amount": 2000}, {"amount": 900, "quantity": 3}]})
+    ok(http.get(f"/v1/invoices/{renewal['invoice']['id']}"))
+    ok(http.get(f"/v1/invoices/{renewal['invoice']['id']}/lines"))
     ok(http.get("/v1/invoices", params={"expand[0]": "data.payments"}))
     ok(http.get(f"/v1/invoices/{paid['id']}/lines"))
     ok(http.get("/v1/invoiceitems"))
