@@ -161,19 +161,15 @@ class Decider:
     def _is_echo(self, record: Record) -> bool:
         """A source record that some pipeline of ours wrote is our own echo, not a change.
 
-        Except one of a pair linked both ways (`link_back`): the record a pipeline of the
-        other direction made from this pipeline's own target is this pipeline's to sync,
-        or a later edit of it would never reach its counterpart.
+        Except one this pipeline links as a source of its own: the pair written both ways
+        (`link_back`), or a record it synced before another pipeline adopted it. That
+        record is this pipeline's to sync, or a later edit of it would never reach its
+        counterpart.
         """
         source = self.pipeline.source
-        writer = self.store.links.by_target(source.connection, source.entity, record.id)
-        if writer is None:
+        if self.store.links.by_target(source.connection, source.entity, record.id) is None:
             return False
-        own = self.store.links.get(self.pipeline.name, record.id)
-        target = self.pipeline.target
-        return not (own is not None and own.target_id == writer.source_id
-                    and (own.target_connection, own.target_entity) == (target.connection,
-                                                                       target.entity))
+        return self.store.links.get(self.pipeline.name, record.id) is None
 
 
 def payload_of(decision: Decision) -> Mapping[str, Any]:

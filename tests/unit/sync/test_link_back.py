@@ -160,6 +160,24 @@ def test_an_adopted_record_is_paired_both_ways_too(world) -> None:
     assert list(beta.system.rows["person"]) == ["p1"]
 
 
+def test_a_record_adopted_the_other_way_keeps_its_first_pair(world) -> None:
+    """A contact already synced forward is adopted by a second person with its e-mail:
+    its own pair stays, and its edits still reach its own person."""
+    runtime, alpha, beta = world
+    alpha.system.put("contact", "c1", {"name": "Ed", "email": "ed@example.org"})
+    Runner(runtime).run(FORWARD)
+    (first_person,) = beta.system.rows["person"]
+    beta.system.rows["person"]["p2"] = {"name": "Ed", "email": "ed@example.org"}
+    adopted = Runner(runtime).run(BACK)
+    assert adopted.counts[Action.ADOPT_UPDATE] == 1
+    assert runtime.store.links.get(FORWARD, "c1").target_id == first_person
+    alpha.system.rows["contact"]["c1"]["name"] = "Edward"
+    edited = Runner(runtime).run(FORWARD)
+    assert edited.counts[Action.UPDATE] == 1
+    assert beta.system.rows["person"][first_person]["name"] == "Edward"
+    assert len(alpha.system.rows["contact"]) == 1
+
+
 def test_link_back_must_name_a_pipeline_of_the_other_direction(tmp_path: Path,
                                                                 store: Store) -> None:
     with pytest.raises(PipelineInvalid) as raised:
