@@ -51,6 +51,9 @@ def test_the_whole_story_keeps_both_systems_in_step(
     log, state = result["log"], result["state"]
     assert len(log.paid_in_full) == 4 and len(log.refunds) == 1 and len(log.paid_by_link) == 1
     assert sorted(log.disputes.values()) == ["lost", "won"]
+    assert len(log.sales) == 2
+    assert sorted(Decimal(total) for total in state["sales"]) == [Decimal("71.50"),
+                                                                 Decimal("84.50")]
     for qbo_id in log.voided_qbo_invoices:
         assert state["invoices"][qbo_id]["stripe"] is None          # voided in Stripe too
     for qbo_id in log.paid_in_quickbooks:

@@ -9,7 +9,6 @@ shipped pipelines; the Stripe contract checks every request the runs send.
 
 from __future__ import annotations
 
-import sys
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 import pytest
 
+from ml_connector.connectors.qbo_stripe.checks import invariant_problems
 from ml_connector.connectors.qbo_stripe.sandbox import QBO_REALM, Sandbox, SandboxOptions
 from ml_connector.connectors.quickbooks.connector import QuickBooksConnector
 from ml_connector.engine.errors import RetryableError
@@ -26,8 +26,6 @@ from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.replay import Replay
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
-
-sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "unit" / "sync"))
 
 SALES, INVOICE_SALES = "stripe-sales-to-quickbooks", "stripe-invoice-sales-to-quickbooks"
 NEW_CUSTOMERS, CUSTOMERS, REFUNDS = ("stripe-customers-to-quickbooks", "customers-to-stripe",
@@ -251,3 +249,17 @@ def test_a_refund_of_a_checkout_sale_is_booked_for_the_receipts_customer(
     assert pi["latest_charge"] in refund_receipt["PrivateNote"]
     assert refund_receipt["DepositToAccountRef"]["value"] == \
         receipt["DepositToAccountRef"]["value"]
+
+
+def test_the_demo_checks_hold_receipts_to_the_cent(sandbox: Sandbox) -> None:
+    pi = checkout(sandbox)
+    run(sandbox, SALES, CUSTOMERS)
+    assert invariant_problems(sandbox) == []
+    receipt = assert_one_sale(sandbox, pi)
+    line = next(ln for ln in receipt["Line"] if ln["DetailType"] == "SalesItemLineDetail")
+    qbo_write(sandbox, "SalesReceipt", {
+        "Id": receipt["Id"], "SyncToken": receipt["SyncToken"], "sparse": True,
+        "Line": [{**line, "Amount": 49.98,
+                  "SalesItemLineDetail": {**line["SalesItemLineDetail"], "UnitPrice": 49.98}}]})
+    assert invariant_problems(sandbox) == [
+        f"QBO sales receipt {receipt['Id']} totals 49.98 USD; Stripe sale {pi['id']} took 4999"]
