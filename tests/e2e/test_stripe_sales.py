@@ -9,6 +9,7 @@ shipped pipelines; the Stripe contract checks every request the runs send.
 
 from __future__ import annotations
 
+import shutil
 from collections.abc import Iterator
 from decimal import Decimal
 from pathlib import Path
@@ -21,6 +22,7 @@ from ml_connector.connectors.qbo_stripe.checks import invariant_problems
 from ml_connector.connectors.qbo_stripe.sandbox import QBO_REALM, Sandbox, SandboxOptions
 from ml_connector.connectors.quickbooks.connector import QuickBooksConnector
 from ml_connector.engine.errors import RetryableError
+from ml_connector.engine.loading.project_loader import shipped_pipelines_dir
 from ml_connector.engine.store.intents import IntentRepository
 from ml_connector.engine.sync.actions import Action
 from ml_connector.engine.sync.replay import Replay
@@ -263,3 +265,31 @@ def test_the_demo_checks_hold_receipts_to_the_cent(sandbox: Sandbox) -> None:
                   "SalesItemLineDetail": {**line["SalesItemLineDetail"], "UnitPrice": 49.98}}]})
     assert invariant_problems(sandbox) == [
         f"QBO sales receipt {receipt['Id']} totals 49.98 USD; Stripe sale {pi['id']} took 4999"]
+
+
+def test_params_name_the_accounts_and_an_item_named_like_the_sale_is_used(
+        tmp_path: Path) -> None:
+    pipelines = tmp_path / "pipelines"
+    shutil.copytree(shipped_pipelines_dir(), pipelines,
+                    ignore=shutil.ignore_patterns("__init__.py", "__pycache__"))
+    path = pipelines / f"{SALES}.yaml"
+    text = path.read_text()
+    for old, new in (('income_account_name: ""', 'income_account_name: Services'),
+                     ('deposit_account_name: ""', 'deposit_account_name: Checking')):
+        assert old in text
+        text = text.replace(old, new, 1)
+    path.write_text(text)
+    options = SandboxOptions(seed_quickbooks=False, pipelines_dir=pipelines)
+    with Sandbox(tmp_path / "project", options) as sandbox:
+        income = sandbox.qbo_query("SELECT * FROM Account WHERE Name = 'Services'")[0]
+        item = qbo_write(sandbox, "Item", {"Name": "Workshop ticket", "Type": "Service",
+                                           "IncomeAccountRef": {"value": income["Id"]}})
+        checkout(sandbox)
+        (booked,) = run(sandbox, SALES)
+        assert booked.ok
+        (receipt,) = receipts(sandbox)
+        checking = sandbox.qbo_query("SELECT * FROM Account WHERE Name = 'Checking'")[0]
+    assert receipt["DepositToAccountRef"]["value"] == checking["Id"]
+    (line,) = [ln for ln in receipt["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+    assert line["SalesItemLineDetail"]["ItemRef"]["value"] == item["Id"]
+    assert line["SalesItemLineDetail"]["ItemAccountRef"]["value"] == income["Id"]
