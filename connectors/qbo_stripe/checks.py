@@ -133,7 +133,7 @@ def _stripe_payments_booked_in_qbo(sandbox: Sandbox) -> Counter[str]:
 def _payment_problems(sandbox: Sandbox) -> list[str]:
     """Every Stripe payment of a QBO invoice (through a Stripe invoice or not) booked once."""
     payments = Counter(p.get("PaymentRefNum") for p in qbo_all(sandbox, "Payment"))
-    sales = _stripe_sales(sandbox)   # no QBO invoice: booked as sales receipts instead
+    sales = stripe_sales(sandbox)   # no QBO invoice: booked as sales receipts instead
     intents = {paid["payment"]["payment_intent"]
                for paid in stripe_all(sandbox, "/v1/invoice_payments", {"status": "paid"})
                if paid["payment"]["type"] == "payment_intent"} - set(sales)
@@ -143,7 +143,7 @@ def _payment_problems(sandbox: Sandbox) -> list[str]:
             for intent in sorted(intents) if payments[intent[-21:]] != 1]
 
 
-def _stripe_sales(sandbox: Sandbox) -> dict[str, tuple[int, str, str | None]]:
+def stripe_sales(sandbox: Sandbox) -> dict[str, tuple[int, str, str | None]]:
     """Stripe payments no QBO invoice asked for: PaymentIntent -> (amount, currency,
     Stripe customer). Payments outside any invoice naming none, and payments of invoices
     billed in Stripe (no qbo_invoice_id)."""
@@ -174,7 +174,7 @@ def _sales_receipt_problems(sandbox: Sandbox) -> list[str]:
     for receipt in qbo_all(sandbox, "SalesReceipt"):
         receipts.setdefault(receipt.get("DocNumber", ""), []).append(receipt)
     stripe_customers = {c["id"]: c for c in stripe_all(sandbox, "/v1/customers")}
-    for intent, (amount, currency, customer) in sorted(_stripe_sales(sandbox).items()):
+    for intent, (amount, currency, customer) in sorted(stripe_sales(sandbox).items()):
         found = receipts.get(intent[-21:], [])
         if len(found) != 1:
             problems.append(f"Stripe sale {intent} is booked {len(found)} times in QBO")
