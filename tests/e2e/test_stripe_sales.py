@@ -293,3 +293,31 @@ def test_params_name_the_accounts_and_an_item_named_like_the_sale_is_used(
     (line,) = [ln for ln in receipt["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
     assert line["SalesItemLineDetail"]["ItemRef"]["value"] == item["Id"]
     assert line["SalesItemLineDetail"]["ItemAccountRef"]["value"] == income["Id"]
+
+
+def test_a_buyer_whose_metadata_names_a_quickbooks_customer_is_paired_by_that_id(
+        sandbox: Sandbox) -> None:
+    """The reverse pipeline leaves such a buyer alone; customers-to-stripe adopts it by
+    the id, and the sale is booked for that customer (here after a replay)."""
+    existing = qbo_write(sandbox, "Customer", {"DisplayName": "Quayside Books",
+                                               "PrimaryEmailAddr": {"Address": EMAIL}})
+    buyer = sandbox.stripe_post("/v1/customers", {
+        "name": "Quayside", "email": "other@quayside.example",
+        "metadata[qbo_customer_id]": existing["Id"]})
+    sale = sandbox.stripe_post("/v1/payment_intents", {
+        "amount": 1200, "currency": "usd", "customer": buyer["id"],
+        "payment_method": "pm_card_visa", "confirm": "true"})
+    (waiting,) = run(sandbox, SALES)
+    assert waiting.failed == 1 and receipts(sandbox) == []
+    (paired,) = run(sandbox, CUSTOMERS)
+    assert paired.counts[Action.ADOPT_UPDATE] == 1
+    runtime = sandbox.runtime()
+    try:
+        assert Replay(runtime).run(Replay(runtime).all_failed()).ok
+    finally:
+        runtime.close()
+    (receipt,) = receipts(sandbox)
+    assert receipt["DocNumber"] == sale["id"][-21:]
+    assert receipt["CustomerRef"]["value"] == existing["Id"]
+    assert len(sandbox.qbo_query("SELECT * FROM Customer")) == 1
+    assert [c["id"] for c in sandbox.stripe_get("/v1/customers")["data"]] == [buyer["id"]]
