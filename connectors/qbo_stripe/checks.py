@@ -60,6 +60,7 @@ def invariant_problems(sandbox: Sandbox) -> list[str]:
     problems += _invoice_problems(sandbox)
     problems += _payment_problems(sandbox)
     problems += _refund_and_dispute_problems(sandbox)
+    problems += _sales_receipt_problems(sandbox)
     return problems
 
 
@@ -135,13 +136,64 @@ def _stripe_payments_booked_in_qbo(sandbox: Sandbox) -> Counter[str]:
 def _payment_problems(sandbox: Sandbox) -> list[str]:
     """Every Stripe payment of a QBO invoice (through a Stripe invoice or not) booked once."""
     payments = Counter(p.get("PaymentRefNum") for p in qbo_all(sandbox, "Payment"))
+    sales = stripe_sales(sandbox)   # no QBO invoice: booked as sales receipts instead
     intents = {paid["payment"]["payment_intent"]
                for paid in stripe_all(sandbox, "/v1/invoice_payments", {"status": "paid"})
-               if paid["payment"]["type"] == "payment_intent"}
+               if paid["payment"]["type"] == "payment_intent"} - set(sales)
     intents |= {pi["id"] for pi in stripe_all(sandbox, "/v1/payment_intents")
                 if pi["status"] == "succeeded" and pi["metadata"].get("qbo_invoice_id")}
     return [f"Stripe payment {intent} is booked {payments[intent[-21:]]} times in QBO"
             for intent in sorted(intents) if payments[intent[-21:]] != 1]
+
+
+def stripe_sales(sandbox: Sandbox) -> dict[str, tuple[int, str, str | None]]:
+    """Stripe payments no QBO invoice asked for: PaymentIntent -> (amount, currency,
+    Stripe customer). Payments outside any invoice naming none, and payments of invoices
+    billed in Stripe (no qbo_invoice_id)."""
+    paid = stripe_all(sandbox, "/v1/invoice_payments", {"status": "paid"})
+    invoices = {i["id"]: i for i in stripe_all(sandbox, "/v1/invoices")}
+    of_invoices = {p["payment"]["payment_intent"] for p in
+                   stripe_all(sandbox, "/v1/invoice_payments")
+                   if p["payment"]["type"] == "payment_intent"}
+    sales: dict[str, tuple[int, str, str | None]] = {}
+    for pi in stripe_all(sandbox, "/v1/payment_intents"):
+        if (pi["status"] == "succeeded" and pi["id"] not in of_invoices
+                and not pi["metadata"].get("qbo_invoice_id")):
+            sales[pi["id"]] = (pi["amount_received"], pi["currency"], pi["customer"])
+    for payment in paid:
+        invoice = invoices[payment["invoice"]]
+        if payment["payment"]["type"] == "payment_intent" and \
+                not invoice["metadata"].get("qbo_invoice_id"):
+            sales[payment["payment"]["payment_intent"]] = (
+                payment["amount_paid"], payment["currency"], invoice["customer"])
+    return sales
+
+
+def _sales_receipt_problems(sandbox: Sandbox) -> list[str]:
+    """Each such sale is one QBO sales receipt, to the cent, for the customer Stripe and
+    QuickBooks pair (the Stripe customer carries that customer's QBO id)."""
+    problems = []
+    receipts: dict[str, list[dict[str, Any]]] = {}
+    for receipt in qbo_all(sandbox, "SalesReceipt"):
+        receipts.setdefault(receipt.get("DocNumber", ""), []).append(receipt)
+    stripe_customers = {c["id"]: c for c in stripe_all(sandbox, "/v1/customers")}
+    for intent, (amount, currency, customer) in sorted(stripe_sales(sandbox).items()):
+        found = receipts.get(intent[-21:], [])
+        if len(found) != 1:
+            problems.append(f"Stripe sale {intent} is booked {len(found)} times in QBO")
+            continue
+        receipt = found[0]
+        if minor(receipt["TotalAmt"], currency) != amount:
+            problems.append(f"QBO sales receipt {receipt['Id']} totals {receipt['TotalAmt']} "
+                            f"{currency.upper()}; Stripe sale {intent} took {amount}")
+        qbo_customer = (receipt.get("CustomerRef") or {}).get("value")
+        paired = (stripe_customers.get(customer) or {}).get("metadata", {}).get(
+            "qbo_customer_id") if customer else None
+        if customer and qbo_customer != paired:
+            problems.append(f"QBO sales receipt {receipt['Id']} is for customer "
+                            f"{qbo_customer}; Stripe customer {customer} is paired with "
+                            f"{paired}")
+    return problems
 
 
 def _refund_and_dispute_problems(sandbox: Sandbox) -> list[str]:
@@ -196,4 +248,5 @@ def final_state(sandbox: Sandbox) -> dict[str, Any]:
                       for p in qbo_all(sandbox, "Payment") if p.get("Line"))
     return {"invoices": invoices, "payments": payments,
             "refunds": sorted(str(r["TotalAmt"]) for r in qbo_all(sandbox, "RefundReceipt")),
+            "sales": sorted(str(r["TotalAmt"]) for r in qbo_all(sandbox, "SalesReceipt")),
             "customers": len(stripe_all(sandbox, "/v1/customers"))}

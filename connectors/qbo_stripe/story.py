@@ -43,6 +43,7 @@ class StoryLog:
     pay_link_from: str | None = None   # where the customer found it: "stripe e-mail", ...
     merged_customers: dict[str, str] = field(default_factory=dict)  # QBO id -> into QBO id
     credited: list[tuple[str, str]] = field(default_factory=list)  # (QBO invoice, credit memo)
+    sales: list[str] = field(default_factory=list)   # PaymentIntents of no QBO invoice
 
     def note(self, text: str) -> None:
         self.steps.append(text)
@@ -62,7 +63,7 @@ class Story:
         return [self.new_customer_and_invoice, self.invoices_of_other_shapes,
                 self.edit_an_invoice_after_it_was_sent,
                 self.customers_pay_online, self.a_customer_pays_through_the_pay_link,
-                self.a_payment_outside_any_invoice,
+                self.a_payment_outside_any_invoice, self.sales_billed_only_in_stripe,
                 self.a_cheque_arrives_in_quickbooks, self.a_credit_memo_is_applied,
                 self.a_private_note_is_added,
                 self.an_invoice_is_voided, self.a_refund, self.disputes,
@@ -235,6 +236,23 @@ class Story:
         self.log.paid_by_link.append(intent["id"])
         self._say("one customer pays through a payment link that names the invoice")
 
+    def sales_billed_only_in_stripe(self) -> None:
+        """A Checkout sale by someone new to both systems, and a subscription renewal Stripe
+        bills on its own: QuickBooks has no invoice for either."""
+        buyer = self.sandbox.stripe_post("/v1/customers", {
+            "name": "Marina Café", "email": "hello@marina-cafe.example"})
+        sale = self.sandbox.stripe_post("/v1/payment_intents", {
+            "amount": 8450, "currency": "usd", "customer": buyer["id"],
+            "description": "Mooring, one week", "payment_method": "pm_card_visa",
+            "confirm": "true"})
+        subscriber = self._stripe_customer_of("Kate Whelan")
+        renewal = self.sandbox.stripe_admin("subscriptions/renew", {
+            "customer": subscriber, "currency": "usd",
+            "items": [{"description": "Maintenance plan", "amount": 4900},
+                      {"description": "Hours", "amount": 2250, "quantity": 1}]})
+        self.log.sales += [sale["id"], renewal["invoice_payment"]["payment"]["payment_intent"]]
+        self._say("a new customer buys through Checkout; a subscription renews in Stripe")
+
     def a_refund(self) -> None:
         charge = self._charge_of(self._stripe_invoice_for("O'Brien Plumbing"))
         refund = self.sandbox.stripe_admin(f"charges/{charge}/refund",
@@ -274,6 +292,13 @@ class Story:
         if link is None:
             raise AssertionError(f"the invoice of {display_name} was never synced to Stripe")
         return self.sandbox.stripe_get(f"/v1/invoices/{link.target_id}")
+
+    def _stripe_customer_of(self, display_name: str) -> str:
+        customer = self._qbo.find("Customer", "DisplayName", display_name)[0]
+        link = self.runtime.store.links.get("customers-to-stripe", customer.id)
+        if link is None:
+            raise AssertionError(f"{display_name} was never synced to Stripe")
+        return link.target_id
 
     def _charge_of(self, invoice: dict[str, Any]) -> str:
         payments = self.sandbox.stripe_get("/v1/invoice_payments",

@@ -142,6 +142,7 @@ def _build(check: _FileCheck, path: Path) -> Pipeline | None:
         **({"triggers": triggers} if triggers is not None else {}),
         **({"policies": policies} if policies is not None else {}),
         params=dict(data.get("params", {})),
+        link_back=data.get("link_back"),
     )
 
 

@@ -84,6 +84,7 @@ def check_set(drafts: Sequence[PipelineDraft]) -> list[Diagnostic]:
         first[draft.name] = draft
     problems += _unknown_dependencies(first)
     problems += _unknown_links(first)
+    problems += _links_back(first)
     problems += _cycles(first)
     return problems
 
@@ -109,6 +110,32 @@ def _unknown_links(drafts: Mapping[str, PipelineDraft]) -> list[Diagnostic]:
                     hint = did_you_mean(name, drafts) or f"; loaded pipelines: {one_of(drafts)}"
                     problems.append(Diagnostic(expression.location,
                                                f"link to unknown pipeline '{name}'{hint}"))
+    return problems
+
+
+def _links_back(drafts: Mapping[str, PipelineDraft]) -> list[Diagnostic]:
+    """`link_back` names a loaded pipeline that syncs the same two entities the other way."""
+    problems = []
+    for draft in drafts.values():
+        pipeline = draft.pipeline
+        if pipeline is None or pipeline.link_back is None:
+            continue
+        where = draft.doc.locate(("link_back",))
+        other = drafts.get(pipeline.link_back)
+        if other is None:
+            hint = did_you_mean(pipeline.link_back, drafts) or \
+                f"; loaded pipelines: {one_of(drafts)}"
+            problems.append(Diagnostic(where, "link_back: unknown pipeline "
+                                              f"'{pipeline.link_back}'{hint}"))
+        elif other.pipeline is not None and (other.pipeline.source != pipeline.target
+                                             or other.pipeline.target != pipeline.source):
+            theirs = other.pipeline
+            problems.append(Diagnostic(where, (
+                f"link_back: '{theirs.name}' syncs {theirs.source.connection} "
+                f"{theirs.source.entity} to {theirs.target.connection} "
+                f"{theirs.target.entity}; expected a pipeline from "
+                f"{pipeline.target.connection} {pipeline.target.entity} to "
+                f"{pipeline.source.connection} {pipeline.source.entity}")))
     return problems
 
 

@@ -89,3 +89,7 @@ class Pipeline:
     triggers: tuple[Trigger, ...] = (Trigger("manual"),)
     policies: Policies = field(default_factory=Policies)
     params: Mapping[str, Any] = field(default_factory=dict)
+    # The pipeline that syncs the other way: each target this one creates or adopts is
+    # linked there too, the other way round, so that pipeline updates the same pair later
+    # instead of taking the record for an echo or making a second counterpart.
+    link_back: str | None = None

@@ -100,13 +100,18 @@ class IntentRepository:
                       idempotency_key=idempotency_key, payload=payload, status=PENDING,
                       target_id=None, created_at=now)
 
-    def complete(self, intent: Intent, link: Link) -> None:
-        """Mark the intent done with the created record's id and write its link, atomically."""
+    def complete(self, intent: Intent, link: Link, *also: Link) -> None:
+        """Mark the intent done with the created record's id and write its link, atomically.
+
+        `also` are links written in the same transaction (the pair seen from the pipeline
+        that syncs the other way), so a crash never leaves one half of a pair.
+        """
         t = tables.intents
         with self._db.write() as conn:
             conn.execute(update(t).where(t.c.id == intent.id).values(
                 status=DONE, target_id=link.target_id, updated_at=utcnow()))
-            _links.upsert_link(conn, link)
+            for each in (link, *also):
+                _links.upsert_link(conn, each)
 
     def abandon(self, intent: Intent) -> None:
         """Give up on a pending create (the target rejected it for good)."""

@@ -123,10 +123,11 @@ class LinkRepository:
                                             "target_id": target_id}).first()
         return _from_row(row) if row else None
 
-    def put(self, link: Link) -> None:
-        """Insert or replace the link of (pipeline, source_id)."""
+    def put(self, link: Link, *also: Link) -> None:
+        """Insert or replace the link of (pipeline, source_id), and `also`, atomically."""
         with self._db.write() as conn:
-            upsert_link(conn, link)
+            for each in (link, *also):
+                upsert_link(conn, each)
 
     def merge(self, pipeline: str, merged_id: str, survivor_id: str) -> Link:
         """Record that `merged_id` was merged into `survivor_id`, in one transaction.

@@ -19,6 +19,8 @@ from ml_connector.engine.plugins.protocol import Connector
 from ml_connector.engine.records import Record
 from ml_connector.engine.store import Store
 
+NO_DEFAULT: Any = object()   # `lookup()` without a default: no match is an error
+
 
 class LinkLookup:
     """`link` and `linked_source` as mapping functions, bound to one store and pipeline set.
@@ -45,10 +47,13 @@ class LinkLookup:
             return f"<new via {pipeline}: {source_id}>"
         raise MissingLink(pipeline, str(source_id))
 
-    def lookup(self, connection: str, entity: str, field: str, value: Any) -> str:
+    def lookup(self, connection: str, entity: str, field: str, value: Any,
+               default: Any = NO_DEFAULT) -> Any:
         """The id of the one record of `entity` whose `field` equals `value` (cached per run).
 
         For settings a user names rather than numbers: "the account called Card Clearing".
+        With `default`, no such record answers `default` (an item named like a sale's line,
+        else the item a pipeline's params name); several are still an error.
         """
         key = (connection, entity, field, str(value))
         with self._found_lock:
@@ -58,6 +63,8 @@ class LinkLookup:
             raise RecordError(f"lookup({connection!r}, {entity!r}, {field!r}, {value!r}) "
                               "is not available here")
         found = self._connectors(connection).find(entity, field, value)
+        if not found and default is not NO_DEFAULT:
+            return default
         if len(found) != 1:
             what = "no" if not found else f"{len(found)}"
             raise RecordError(f"lookup: {what} {entity} record(s) in {connection!r} with "

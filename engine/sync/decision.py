@@ -182,9 +182,17 @@ class Decider:
         return Decision(Action.REMOVE, link, interrupted=pending)
 
     def _is_echo(self, record: Record) -> bool:
-        """A source record that some pipeline of ours wrote is our own echo, not a change."""
+        """A source record that some pipeline of ours wrote is our own echo, not a change.
+
+        Except one this pipeline links as a source of its own: the pair written both ways
+        (`link_back`), or a record it synced before another pipeline adopted it. That
+        record is this pipeline's to sync, or a later edit of it would never reach its
+        counterpart.
+        """
         source = self.pipeline.source
-        return self.store.links.by_target(source.connection, source.entity, record.id) is not None
+        if self.store.links.by_target(source.connection, source.entity, record.id) is None:
+            return False
+        return self.store.links.get(self.pipeline.name, record.id) is None
 
 
 def _state(link: Link | None) -> LinkState:

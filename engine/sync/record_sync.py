@@ -96,7 +96,8 @@ class RecordSync:
         sent = decode(intent.payload)
         created = self.target.create(self.pipeline.target.entity, sent,
                                      idempotency_key=intent.idempotency_key)
-        self.store.intents.complete(intent, self._link(record, created, sent, generation))
+        self.store.intents.complete(intent, self._link(record, created, sent, generation),
+                                    *self._back_links(record, created.id))
         return replace(self._outcome(record, action, created.id, created.request_ids),
                        answer=created.answer or None)
 
@@ -106,7 +107,8 @@ class RecordSync:
         if d.existing is None:
             self._complete(record, intent, 0, Action.CREATE)
         else:
-            self.store.intents.complete(intent, self._link(record, d.existing, None, 0))
+            self.store.intents.complete(intent, self._link(record, d.existing, None, 0),
+                                        *self._back_links(record, d.existing.id))
         link = self._link_of(record)
         if d.action is Action.REMOVE:
             return self._remove(record, link)
@@ -117,7 +119,7 @@ class RecordSync:
     def _adopt(self, record: Record, d: Decision) -> Outcome:
         assert d.existing is not None, "adopt without a target"
         link = self._link(record, d.existing, None, 0)
-        self.store.links.put(link)
+        self.store.links.put(link, *self._back_links(record, d.existing.id))
         outcome = self._update(record, link, payload_of(d))
         if outcome.action is not Action.UPDATE:
             return outcome
@@ -194,6 +196,21 @@ class RecordSync:
         link = self.store.links.get(self.pipeline.name, record.id)
         assert link is not None, f"record {record.id} has no link after its create"
         return link
+
+    def _back_links(self, record: Record, target_id: str) -> tuple[Link, ...]:
+        """The pair as the `link_back` pipeline sees it, unless that one already has its own.
+
+        Written with no payload hash, so that pipeline's next look at the record writes its
+        own payload to this source record (its own id in the record's metadata, say), and
+        its echo check knows the pair for what it is.
+        """
+        name = self.pipeline.link_back
+        if name is None or self.store.links.get(name, target_id) is not None:
+            return ()
+        s = self.pipeline.source
+        return (Link(pipeline=name, source_id=target_id, target_connection=s.connection,
+                     target_entity=s.entity, target_id=record.id, payload_hash=None,
+                     target_version=record.version, updated_at=_now()),)
 
     def _link(self, record: Record, target: Record, sent: Mapping[str, Any] | None,
               generation: int) -> Link:

@@ -29,7 +29,7 @@ from ml_connector.engine.loading.schemas import load_schema
 from ml_connector.engine.mapping import render
 from ml_connector.engine.model.pipeline import Pipeline
 from ml_connector.engine.records import Record
-from ml_connector.engine.sync.context import render_context
+from ml_connector.engine.sync.context import NO_DEFAULT, render_context
 from ml_connector.engine.sync.values import CASE_FILE, readable
 
 
@@ -165,8 +165,11 @@ class _CaseLinks:
             raise MissingLink(pipeline, str(source_id))
         return target
 
-    def lookup(self, connection: str, entity: str, field: str, value: Any) -> str:
+    def lookup(self, connection: str, entity: str, field: str, value: Any,
+               default: Any = NO_DEFAULT) -> Any:
         key = f"{connection}/{entity}/{field}/{value}"
+        if key not in self.case.lookups and default is not NO_DEFAULT:
+            return default
         if key not in self.case.lookups:
             raise RecordError(f"lookup {key!r} has no answer in the case's `lookups:`")
         return self.case.lookups[key]

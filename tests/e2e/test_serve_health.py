@@ -48,7 +48,8 @@ MAIN = "from ml_connector.engine.cli.main import main; main()"
 SHIPPED_POLLS = {"customers-to-stripe": "15m", "invoices-to-stripe": "15m",
                  "payments-to-quickbooks": "5m", "payment-intents-to-quickbooks": "5m",
                  "refunds-to-quickbooks": "5m", "disputes-to-quickbooks": "5m",
-                 "credit-memos-to-stripe": "15m"}
+                 "credit-memos-to-stripe": "15m",
+                 "stripe-sales-to-quickbooks": "5m", "stripe-invoice-sales-to-quickbooks": "5m"}
 
 
 def revoke_quickbooks(sandbox: Sandbox) -> None:
@@ -190,21 +191,24 @@ def test_the_serve_command_says_what_it_polls_and_reports_a_revoked_grant_until_
                 assert stderr[:2] == [f"serving on {url}", "  route webhooks and restarts "
                                       "by /livez; alert on /healthz; metrics at /metrics"]
                 assert stderr[2].startswith("polls, each first at start (")
-                polls = len(SHIPPED_POLLS)
-                listed = {line.split()[0]: line.split()[-1]
-                          for line in stderr[3:3 + polls]}
+                polls = 3 + len(SHIPPED_POLLS)
+                listed = {line.split()[0]: line.split()[-1] for line in stderr[3:polls]}
                 assert listed == SHIPPED_POLLS
-                assert stderr[3 + polls] == "webhooks accepted:"
-                assert stderr[4 + polls:9 + polls] == [
+                assert stderr[polls] == "webhooks accepted:"
+                assert stderr[polls + 1:polls + 9] == [
                     "  POST /webhooks/quickbooks  -> customers-to-stripe, invoices-to-stripe,",
                     "                                credit-memos-to-stripe",
                     "  POST /webhooks/stripe      -> payment-intents-to-quickbooks,",
                     "                                payments-to-quickbooks, "
                     "disputes-to-quickbooks,",
-                    "                                refunds-to-quickbooks"]
-                assert max(len(line) for line in stderr[:9 + polls]) <= 80
+                    "                                refunds-to-quickbooks,",
+                    "                                stripe-customers-to-quickbooks,",
+                    "                                stripe-invoice-sales-to-quickbooks,",
+                    "                                stripe-sales-to-quickbooks"]
+                assert max(len(line) for line in stderr[:polls + 9]) <= 80
                 # the first polls (a whole first sync) run at start; let them finish
-                assert wait_until(lambda: len(runtime.store.polls.all()) == polls, 120), stderr
+                assert wait_until(lambda: len(runtime.store.polls.all())
+                                  == len(SHIPPED_POLLS), 120), stderr
                 customer = sandbox.qbo_query("select * from Customer")[0]["Id"]
                 revoke_quickbooks(sandbox)
                 body, headers = quickbooks_notification(customer)

@@ -82,6 +82,9 @@ def test_the_whole_story_keeps_both_systems_in_step(
     # The Merge webhook names the survivor; polling sees only a deactivated customer.
     expected = "merged" if mode == "webhooks" else "removed"
     assert [link.state for link in result["merged"].values()] == [expected]
+    assert len(log.sales) == 2
+    assert sorted(Decimal(total) for total in state["sales"]) == [Decimal("71.50"),
+                                                                 Decimal("84.50")]
     for qbo_id in log.voided_qbo_invoices:
         assert state["invoices"][qbo_id]["stripe"] is None          # voided in Stripe too
     bundle, inclusive = (state["invoices"][qbo_id] for qbo_id in log.other_shapes)

@@ -3,7 +3,8 @@
 Duplicates and losses are counted by reading both systems directly, per kind of record,
 from the side that is the source of truth: each active QBO customer and each live QBO
 invoice should have exactly one Stripe counterpart; each Stripe payment, refund and dispute
-that moved money should have exactly one QBO record. A copy beyond the first is a duplicate;
+that moved money should have exactly one QBO record (a sale no QBO invoice asked for: one
+sales receipt). A copy beyond the first is a duplicate;
 a missing one is a record lost.
 """
 
@@ -14,7 +15,7 @@ from collections.abc import Iterable
 from dataclasses import dataclass, field
 from typing import Any
 
-from ml_connector.connectors.qbo_stripe.checks import qbo_all, stripe_all
+from ml_connector.connectors.qbo_stripe.checks import qbo_all, stripe_all, stripe_sales
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 
 
@@ -69,7 +70,9 @@ def _money_tallies(sandbox: Sandbox) -> list[Tally]:
                if p["payment"]["type"] == "payment_intent"}
     intents |= {pi["id"] for pi in stripe_all(sandbox, "/v1/payment_intents")
                 if pi["status"] == "succeeded" and pi["metadata"].get("qbo_invoice_id")}
-    payments = [intent[-21:] for intent in sorted(intents)]
+    sales = stripe_sales(sandbox)   # no QBO invoice: a sales receipt each, not a payment
+    payments = [intent[-21:] for intent in sorted(intents - set(sales))]
+    sold = Counter(r.get("DocNumber") for r in qbo_all(sandbox, "SalesReceipt"))
     booked = Counter(p.get("PaymentRefNum") for p in qbo_all(sandbox, "Payment"))
     refunds = [r["id"][-21:] for r in stripe_all(sandbox, "/v1/refunds")
                if r["status"] == "succeeded"]
@@ -78,6 +81,7 @@ def _money_tallies(sandbox: Sandbox) -> list[Tally]:
                 if d.get("balance_transactions")]
     entries = Counter(e.get("DocNumber") for e in qbo_all(sandbox, "JournalEntry"))
     return [_tally("payments (Stripe -> QBO)", payments, booked),
+            _tally("sales (Stripe -> QBO)", [i[-21:] for i in sorted(sales)], sold),
             _tally("refunds (Stripe -> QBO)", refunds, receipts),
             _tally("disputes (Stripe -> QBO)", disputes, entries)]
 

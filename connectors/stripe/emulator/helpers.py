@@ -8,6 +8,10 @@ raises on its own do.
     GET|POST /_emulator/hosted_invoices/{token}  an invoice's `hosted_invoice_url`: GET
                                                shows it, POST pays what remains by card
     GET  /_emulator/invoices/{id}/sent         when the invoice was mailed (`send`)
+    POST /_emulator/subscriptions/renew        {"customer", "items": [{"description",
+                                                "amount", "quantity"?}], "currency"?,
+                                                "subscription"?, "billing_reason"?,
+                                                "payment_method"?}
     POST /_emulator/charges/{id}/refund        {"amount"?, "reason"?}
     POST /_emulator/refunds/{id}/fail          {"reason"?}
     POST /_emulator/charges/{id}/dispute       {"amount"?, "reason"?}
@@ -35,7 +39,7 @@ from starlette.requests import Request
 from starlette.responses import JSONResponse, Response
 from starlette.routing import Route
 
-from ml_connector.connectors.stripe.emulator import disputes, refunds
+from ml_connector.connectors.stripe.emulator import disputes, refunds, subscriptions
 from ml_connector.connectors.stripe.emulator.dispatch import request_id
 from ml_connector.connectors.stripe.emulator.errors import StripeError
 from ml_connector.connectors.stripe.emulator.faults import Fault
@@ -76,6 +80,17 @@ def _hosted_pay(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any])
 def _sent(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
     emu.state.get("invoice", path["id"])
     return {"sent_at": list(emu.state.private_of(path["id"]).get("sent_at") or [])}
+
+
+def _renew(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
+    """A subscription bills its next period and charges the customer's card."""
+    if not body.get("customer"):
+        raise StripeError(400, "customer is required")
+    return subscriptions.renew(
+        emu.state, str(body["customer"]), list(body.get("items") or []),
+        currency=str(body.get("currency", "usd")), subscription=body.get("subscription"),
+        billing_reason=str(body.get("billing_reason", "subscription_cycle")),
+        payment_method=str(body.get("payment_method", "pm_card_visa")))
 
 
 def _refund(emu: StripeEmulator, path: dict[str, str], body: dict[str, Any]) -> Any:
@@ -228,6 +243,7 @@ def routes(emu: StripeEmulator) -> list[Route]:
     actions: list[tuple[str, str, Action]] = [
         ("/_emulator/invoices/{id}/pay", "POST", _customer_pays),
         ("/_emulator/hosted_invoices/{token}", "POST", _hosted_pay),
+        ("/_emulator/subscriptions/renew", "POST", _renew),
         ("/_emulator/charges/{id}/refund", "POST", _refund),
         ("/_emulator/refunds/{id}/fail", "POST", _fail_refund),
         ("/_emulator/charges/{id}/dispute", "POST", _dispute),

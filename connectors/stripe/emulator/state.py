@@ -32,7 +32,7 @@ PREFIXES: dict[str, str] = {
     "invoice_payment": "inpay", "payment_intent": "pi", "charge": "ch", "refund": "re",
     "dispute": "dp", "balance_transaction": "txn", "event": "evt", "webhook_endpoint": "we",
     "tax_rate": "txr", "payment_method": "pm", "price": "price", "product": "prod",
-    "subscription": "sub",
+    "subscription": "sub", "subscription_item": "si",
     "credit_note": "cn", "credit_note_line_item": "cnli",
 }
 KIND_BY_PREFIX = {prefix: kind for kind, prefix in PREFIXES.items()}

@@ -43,8 +43,9 @@ def line_taxes(item: dict[str, Any], defaults: list[dict[str, Any]]) -> list[dic
 
 
 def all_lines(state: EmulatorState, inv: dict[str, Any]) -> list[dict[str, Any]]:
-    """Every line of the invoice in the order its items were added; ids stay stable."""
-    lines = []
+    """Every line of the invoice: a subscription's first (they are no invoice items), then
+    the items in the order they were added; ids stay stable."""
+    lines = [dict(line) for line in state.private_of(inv["id"]).get("subscription_lines", [])]
     for item in invoice_items(state, inv):
         extra = state.private_of(item["id"])
         line = objects.line_item(state, item, line_taxes(item, inv["default_tax_rates"]))

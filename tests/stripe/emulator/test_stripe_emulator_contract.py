@@ -50,6 +50,10 @@ def _tour(emu: RunningEmulator, http: httpx.Client) -> None:
                                            "out_of_band_amount": "100"}))
     ok(http.get("/v1/credit_notes", params={"invoice": partial["id"]}))
     _payments_tour(emu, http, paid)
+    renewal = emu.helper("subscriptions/renew", {"customer": cust["id"], "items": [
+        {"description": "Pro plan", "amount": 2000}, {"amount": 900, "quantity": 3}]})
+    ok(http.get(f"/v1/invoices/{renewal['invoice']['id']}"))
+    ok(http.get(f"/v1/invoices/{renewal['invoice']['id']}/lines"))
     ok(http.get("/v1/invoices", params={"expand[0]": "data.payments"}))
     ok(http.get(f"/v1/invoices/{paid['id']}/lines"))
     ok(http.get("/v1/invoiceitems"))

@@ -141,6 +141,10 @@ def _sales_detail(ledger: Ledger, line: dict[str, Any]) -> None:
         return
     item = ledger.ref("Item", detail["ItemRef"], "Line.SalesItemLineDetail.ItemRef")
     detail["ItemRef"] = clean_ref(item, "Name")
+    if detail.get("ItemAccountRef"):   # the line's income account, in place of the item's
+        account = ledger.ref("Account", detail["ItemAccountRef"],
+                             "Line.SalesItemLineDetail.ItemAccountRef")
+        detail["ItemAccountRef"] = clean_ref(account, "Name")
     qty = amount(detail["Qty"], "Qty") if "Qty" in detail else None
     price = amount(detail["UnitPrice"], "UnitPrice") if "UnitPrice" in detail else None
     if qty is not None:
