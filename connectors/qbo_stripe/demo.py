@@ -146,7 +146,7 @@ def _report(sandbox: Sandbox, runtime: Runtime, console: Console) -> None:
     problems = uncovered_problems(sandbox)
     report_table(result.pipelines, console.width).print(console)
     money_table(result.money, console.width).print(console)
-    for text in [*mismatch_lines(result.mismatches),
+    for text in [*mismatch_lines(result.mismatches, console.width),
                  *discrepancy_lines(result.discrepancies, console.width),
                  *listed_once(problems, "and {n} more problems")]:
         console.print(Text(text, style="red"), soft_wrap=True)

@@ -224,6 +224,10 @@ def _stripe_side(runtime: Runtime, movement: _Movement, key: str, record: Record
                             REMOVE_ONE.format(pipeline=pipeline.name, target_id=extra[0]),
                             amounts)]
     entry = entries[0]
+    link = runtime.store.links.get(pipeline.name, record.id)
+    if link is None or link.target_id != entry.id:
+        # booked by hand (or by another project): take it back, then the pipeline books it
+        fix = REMOVE_ONE.format(pipeline=pipeline.name, target_id=entry.id)
     booked = rule.qbo_money(entry.data, lookups)
     ids = {**ids, "quickbooks": entry.id}
     amounts = {**amounts, "quickbooks": str(booked) if booked else "none"}

@@ -109,8 +109,12 @@ def reconcile(state: CliState, names: tuple[str, ...], since: datetime | None,
 
 
 def default_period(runtime: Runtime, since: date | None, until: date | None) -> Period:
-    """The days asked for; an open start means since the pipelines began."""
-    return Period(since if since is not None else pipelines_began(runtime.store), until)
+    """The days asked for; an open start means since the pipelines began (or, for a
+    period that ends before they began, from the very start)."""
+    if since is None:
+        began = pipelines_began(runtime.store)
+        since = began if until is None or began is None or began <= until else None
+    return Period(since, until)
 
 
 def reconcile_all(runtime: Runtime, names: list[str], period: Period, console: Console, *,
@@ -138,7 +142,7 @@ def print_reconciliation(result: Reconciliation, console: Console) -> None:
     report_table(result.pipelines, console.width).print(console)
     if result.money:
         money_table(result.money, console.width).print(console)
-    for text in [*mismatch_lines(result.mismatches),
+    for text in [*mismatch_lines(result.mismatches, console.width),
                  *discrepancy_lines(result.discrepancies, console.width)]:
         console.print(text, soft_wrap=True, highlight=False, markup=False)
     console.print(result.summary_line(), highlight=False, markup=False)
@@ -155,13 +159,18 @@ def money_table(reports: list[CrossCheckReport], width: int) -> FittedTable:
     return fit_table(MONEY_COLUMNS, rows, width, title="money")
 
 
-def mismatch_lines(mismatches: list[Mismatch]) -> list[str]:
-    """Each mismatch once, up to a limit, then how many more: `--json` has them all."""
+def mismatch_lines(mismatches: list[Mismatch], width: int = 80) -> list[str]:
+    """Each mismatch once, wrapped to `width`, up to a limit, then how many more: `--json`
+    has them all."""
+    wrap = {"width": width, "break_long_words": False, "break_on_hyphens": False}
     texts = []
     for m in mismatches:
         target = f" -> {m.target_id}" if m.target_id else ""
-        texts.append(f"{m.pipeline} {m.source_id}{target}: {m.kind}: {m.detail}\n"
-                     f"    fix: {m.fix}")
+        texts.append("\n".join([
+            *textwrap.wrap(f"{m.pipeline} {m.source_id}{target}: {m.kind}: {m.detail}",
+                           subsequent_indent="    ", **wrap),
+            *textwrap.wrap(f"fix: {m.fix}", initial_indent="    ", subsequent_indent="      ",
+                           **wrap)]))
     return listed_once(texts, "and {n} more: ml-connector reconcile --json lists them all")
 
 
