@@ -11,7 +11,7 @@ import json
 import re
 import shlex
 from collections.abc import Iterator
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import UTC, datetime, timedelta
 from decimal import Decimal
 from typing import Any
@@ -19,8 +19,11 @@ from typing import Any
 import pytest
 from click.testing import CliRunner, Result
 
+from ml_connector.connectors.qbo_stripe.money import MoneyCheck
+from ml_connector.connectors.qbo_stripe.money_rules import MOVEMENTS
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.engine.cli.main import cli
+from ml_connector.engine.sync.cross_checks import Period
 from ml_connector.engine.sync.runner import Runner
 from ml_connector.engine.sync.runtime import Runtime
 
@@ -271,3 +274,30 @@ def test_remove_refuses_a_target_whose_source_still_exists(world: World) -> None
     assert refused.exit_code != 0
     assert f"--only {payment}" in refused.output + str(refused.exception)
     assert world.qbo().get("Payment", link.target_id).data["TotalAmt"] == Decimal("4.00")
+
+
+def test_a_refund_not_in_quickbooks_is_found_and_booked(world: World) -> None:
+    _invoice, paid = world.paid_in_stripe(2500)
+    world.fix(f"ml-connector pipeline run payments-to-quickbooks --only {paid['id']}")
+    intent = world.sandbox.stripe_get(f"/v1/payment_intents/{paid['payment']['payment_intent']}")
+    refund = world.sandbox.stripe_admin(f"charges/{intent['latest_charge']}/refund",
+                                        {"amount": 500, "reason": "requested_by_customer"})
+    code, report = world.reconcile()
+    assert code == 1
+    [found] = money(report, "not_booked")
+    assert (found["check"], found["ids"], found["amounts"]) == (
+        "refund", {"stripe": refund["id"]}, {"stripe": "5.00 USD"})
+    assert found["fix"] == f"ml-connector pipeline run refunds-to-quickbooks --only {refund['id']}"
+    world.fix(found["fix"])
+    assert world.reconcile()[0] == 0
+
+
+def test_the_rules_are_a_table_a_project_without_the_pipeline_leaves_a_row_out(
+        world: World) -> None:
+    sales = replace(MOVEMENTS[0], name="sale", pipeline="sales-to-quickbooks",
+                    qbo_entity="SalesReceipt", claim=r"^Stripe sale (\S+)")
+    refunds = [rule for rule in MOVEMENTS if rule.pipeline == "refunds-to-quickbooks"]
+    reports = MoneyCheck(movements=[*refunds, sales], balances=[]).run(
+        world.runtime, Period(), lambda _task: None)
+    assert [r.check for r in reports] == ["refund"]   # no sales pipeline in this project
+    assert reports[0].discrepancies == []
