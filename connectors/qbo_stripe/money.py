@@ -320,20 +320,23 @@ def _one_balance(rule: BalanceRule, ours: Record, theirs: Record, lookups: Looku
                            f"{_currency(owed)}, Stripe {theirs.id} in {_currency(remaining)}",
                            fix("stripe"), amounts)
     paid_here, paid_there = owed.amount == 0, status == rule.stripe_paid_status
+    shown = str(owed)
     if not paid_here and outside:   # Stripe still asks for what was paid elsewhere
+        elsewhere = Money(outside, owed.currency)
+        amounts["quickbooks_paid_outside_stripe"] = str(elsewhere)
+        shown = f"{owed} (and {elsewhere} paid outside Stripe, which Stripe still asks for)"
         owed = Money(owed.amount + outside, owed.currency)
-        amounts["quickbooks"] = f"{owed} (with {Money(outside, owed.currency)} paid outside Stripe)"
     more = "quickbooks" if owed.amount > remaining.amount else "stripe"
     if paid_here != paid_there:
         return Discrepancy(rule.name, "paid_state_differs", ids,
                            f"QuickBooks {rule.qbo_entity} {ours.id} "
-                           f"{'is paid' if paid_here else f'owes {owed}'}; Stripe {theirs.id} "
+                           f"{'is paid' if paid_here else f'owes {shown}'}; Stripe {theirs.id} "
                            f"is {status}" + ("" if paid_there else f" and owes {remaining}"),
                            fix(more), amounts)
     if owed.amount != remaining.amount:
         return Discrepancy(rule.name, "balance_differs", ids,
-                           f"QuickBooks {rule.qbo_entity} {ours.id} owes "
-                           f"{amounts['quickbooks']}, Stripe {theirs.id} {remaining}",
+                           f"QuickBooks {rule.qbo_entity} {ours.id} owes {shown}, Stripe "
+                           f"{theirs.id} {remaining}",
                            fix(more), amounts)
     return None
 
