@@ -13,9 +13,11 @@ from typing import Any
 import pytest
 
 from ml_connector.connectors.qbo_stripe.checks import final_state, invariant_problems
+from ml_connector.connectors.qbo_stripe.money import MoneyCheck
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.connectors.qbo_stripe.settling import WebhookService, settle_by_polling
 from ml_connector.connectors.qbo_stripe.story import Story
+from ml_connector.engine.sync.cross_checks import Period
 from ml_connector.engine.sync.reconcile import reconcile
 from ml_connector.engine.sync.runner import Runner
 
@@ -34,6 +36,9 @@ def play(folder: Path, mode: str) -> dict[str, Any]:
                 log = Story(sandbox, runtime, lambda: settle_by_polling(runtime)).play()
             problems = invariant_problems(sandbox)
             mismatches = [m for r in reconcile(runtime) for m in r.mismatches]
+            # the product's money reconciliation agrees with the oracle above
+            mismatches += [d for r in MoneyCheck().run(runtime, Period(), lambda _task: None)
+                           for d in r.discrepancies]
             return {"log": log, "problems": problems, "mismatches": mismatches,
                     "state": final_state(sandbox), "sandbox": sandbox}
         finally:
