@@ -1,7 +1,10 @@
 """The promises, checked by reading both systems directly (not through the connector).
 
 `invariant_problems` lists every broken promise of the design (one target per source, totals
-to the cent, each payment, refund and dispute booked once, balances in step); `final_state`
+to the cent, each payment, refund and dispute booked once, balances in step): an oracle of
+its own, read without faults, for the end-to-end and fault tests to hold the product's
+`reconcile` against. `uncovered_problems` is the part `reconcile` does not check itself,
+which the demo adds to the product's report. `final_state`
 is a comparable summary, keyed by what people see (QBO ids and document numbers), so a run
 driven by webhooks and one driven by polling can be compared.
 """
@@ -61,6 +64,25 @@ def invariant_problems(sandbox: Sandbox) -> list[str]:
     problems += _payment_problems(sandbox)
     problems += _refund_and_dispute_problems(sandbox)
     problems += _sales_receipt_problems(sandbox)
+    return problems
+
+
+def uncovered_problems(sandbox: Sandbox) -> list[str]:
+    """One Stripe customer per live QuickBooks customer, one live Stripe invoice per live
+    QuickBooks invoice and none once it is voided: `reconcile` checks every link, not
+    what nothing links to."""
+    stripe_customers = Counter(c["metadata"].get("qbo_customer_id")
+                               for c in stripe_all(sandbox, "/v1/customers"))
+    problems = [f"QBO customer {c['Id']} has {stripe_customers[c['Id']]} Stripe customers"
+                for c in qbo_all(sandbox, "Customer", "WHERE Active IN (true, false)")
+                if c.get("Active", True) and stripe_customers[c["Id"]] != 1]
+    live = Counter(inv["metadata"].get("qbo_invoice_id", "")
+                   for inv in stripe_all(sandbox, "/v1/invoices") if inv["status"] != "void")
+    for invoice in qbo_all(sandbox, "Invoice"):
+        wanted = 0 if _voided(invoice) else 1
+        if live[invoice["Id"]] != wanted:
+            problems.append(f"QBO invoice {invoice['Id']} has {live[invoice['Id']]} live "
+                            f"Stripe invoices, not {wanted}")
     return problems
 
 

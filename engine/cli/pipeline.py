@@ -27,6 +27,7 @@ from ml_connector.engine.planning.plan import plan as make_plan
 from ml_connector.engine.sync.actions import FAILED_ACTIONS, Action
 from ml_connector.engine.sync.outcome import RunSummary
 from ml_connector.engine.sync.runner import Runner
+from ml_connector.engine.sync.single import remove_target, sync_only
 from ml_connector.engine.sync.values import readable
 from ml_connector.engine.testing.pipeline_cases import check_pipeline
 
@@ -152,19 +153,45 @@ def _print_plan(result: Plan, changes: list[PlannedChange], counts: dict[str, in
 @click.argument("name", required=False)
 @click.option("--all", "run_all", is_flag=True, help="Run every pipeline in dependency order.")
 @click.option("--full", is_flag=True, help="Re-read every source record, not only changes.")
+@click.option("--only", "only", multiple=True, metavar="SOURCE_ID",
+              help="Sync just this source record (repeatable), rewriting its target even "
+                   "when the source did not change: the repair `reconcile` names.")
 @pass_state
-def run(state: CliState, name: str | None, run_all: bool, full: bool) -> None:
+def run(state: CliState, name: str | None, run_all: bool, full: bool,
+        only: tuple[str, ...]) -> None:
     """Sync a pipeline (or --all); exit 1 when any record failed."""
     if bool(name) == run_all:
         raise click.UsageError("give a pipeline NAME or --all (not both)")
+    if only and (run_all or full):
+        raise click.UsageError("--only syncs records of one pipeline NAME, without --full")
     runtime = state.runtime()
     names = list(runtime.pipelines.order) if run_all else [runtime.pipelines.get(name).name]
     with progress_display(state.err, quiet=state.json_output) as progress, \
             failures_reported_here():
         runner = Runner(runtime, on_outcome=lambda outcome: progress.advance(outcome.pipeline),
                         on_total=progress.total)
-        summaries = runner.run_all(names, full=full)
+        summaries = ([sync_only(runner, names[0], list(only))] if only
+                     else runner.run_all(names, full=full))
     _report(state, summaries)
+
+
+@pipeline.command()
+@click.argument("name")
+@click.argument("target_id")
+@pass_state
+def remove(state: CliState, name: str, target_id: str) -> None:
+    """Remove a target record of NAME's target entity that has no source behind it.
+
+    For what `reconcile` finds booked without a source (or booked twice): the record is
+    voided when its system can void it, deleted otherwise. A target linked to a source
+    record that still exists is refused: that one is in step, or wants `run --only`.
+    """
+    runtime = state.runtime()
+    removed = remove_target(runtime, runtime.pipelines.get(name).name, target_id)
+    if state.json_output:
+        state.emit_json(removed)
+    else:
+        click.echo(f"{removed['mode']} {removed['entity']} {target_id}")
 
 
 def _report(state: CliState, summaries: list[RunSummary]) -> None:

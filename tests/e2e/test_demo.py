@@ -4,6 +4,7 @@ the project it leaves with `--dir` works afterwards, emulators brought back incl
 from __future__ import annotations
 
 import json
+import re
 import signal
 import subprocess
 import sys
@@ -51,6 +52,11 @@ def test_demo_runs_the_whole_product_and_reconciles(demo_run: DemoRun) -> None:
     result = demo_run.result
     assert result.returncode == 0, result.stderr[-3000:]
     assert "everything reconciles" in result.stderr
+    # the reconciliation includes the money, and says how many checks it ran
+    for rule in ("invoice payment", "payment outside an invoice", "refund", "dispute",
+                 "invoice balance"):
+        assert re.search(rf"│ {rule} +│ +[1-9][\d,]* │ +0 │", result.stderr), rule
+    assert re.search(r"everything reconciles: [\d,]+ checks ran .*, 0 failed", result.stderr)
     assert "customers-to-stripe: 30 created" in result.stderr
     assert (demo_run.folder / ".ml-connector" / "state.db").exists()
     assert f"ml-connector -p {demo_run.folder} emulators start" in result.stderr

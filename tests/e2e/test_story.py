@@ -19,9 +19,11 @@ from ml_connector.connectors.qbo_stripe.checks import (
     qbo_all,
     stripe_all,
 )
+from ml_connector.connectors.qbo_stripe.money import MoneyCheck
 from ml_connector.connectors.qbo_stripe.sandbox import Sandbox
 from ml_connector.connectors.qbo_stripe.settling import WebhookService, settle_by_polling
 from ml_connector.connectors.qbo_stripe.story import Story
+from ml_connector.engine.sync.cross_checks import Period
 from ml_connector.engine.sync.reconcile import reconcile
 from ml_connector.engine.sync.runner import Runner
 
@@ -40,6 +42,9 @@ def play(folder: Path, mode: str) -> dict[str, Any]:
                 log = Story(sandbox, runtime, lambda: settle_by_polling(runtime)).play()
             problems = invariant_problems(sandbox) + merge_problems(sandbox, log.merged_customers)
             mismatches = [m for r in reconcile(runtime) for m in r.mismatches]
+            # the product's money reconciliation agrees with the oracle above
+            mismatches += [d for r in MoneyCheck().run(runtime, Period(), lambda _task: None)
+                           for d in r.discrepancies]
             links = {qbo_id: runtime.store.links.get("customers-to-stripe", qbo_id)
                      for qbo_id in log.merged_customers}
             return {"log": log, "problems": problems, "mismatches": mismatches,
