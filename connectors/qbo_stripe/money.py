@@ -17,7 +17,6 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 from dataclasses import dataclass
-from decimal import Decimal
 
 from ml_connector.connectors.qbo_stripe.money_rules import (
     BALANCES,
@@ -66,9 +65,7 @@ class MoneyCheck:
                                               rule.stripe_entity)) is not None]
         claims = _claims(reader, movements)
         reports = _check_movements(runtime, reader, movements, claims, period)
-        from_stripe = {entry.id for by_key in claims.values() for found in by_key.values()
-                       for entry, _claimer in found}
-        reports += [_check_balances(runtime, reader, rule, pipeline, from_stripe)
+        reports += [_check_balances(runtime, reader, rule, pipeline)
                     for rule, pipeline in balances]
         return reports
 
@@ -255,46 +252,28 @@ def _orphan(movement: _Movement, key: str, entry: Record, lookups: Lookups) -> D
 
 
 def _check_balances(runtime: Runtime, reader: _Reader, rule: BalanceRule,
-                    pipeline: Pipeline, from_stripe: set[str]) -> CrossCheckReport:
+                    pipeline: Pipeline) -> CrossCheckReport:
+    """Each linked document owes the same on both sides, to the cent.
+
+    A part paid outside Stripe (a cheque) is in Stripe too, as a credit note the invoice
+    pipeline keeps for it, so no allowance is made for it here.
+    """
     report = CrossCheckReport(rule.name)
     qbo = {r.id: r for r in reader.records(pipeline.source.connection, rule.qbo_entity)}
     stripe = {r.id: r for r in reader.records(pipeline.target.connection, rule.stripe_entity)}
-    outside = _paid_outside(reader, pipeline.source.connection, rule, from_stripe)
     lookups = Lookups(pipeline.params, lambda *_: [])
     for link in runtime.store.links.for_pipeline(pipeline.name):
         ours, theirs = qbo.get(link.source_id), stripe.get(link.target_id)
         if link.state is not LinkState.SYNCED or ours is None or theirs is None:
             continue  # a missing side is the record-by-record check's to report
-        found = _one_balance(rule, ours, theirs, lookups, report,
-                             outside.get(ours.id, Decimal(0)))
+        found = _one_balance(rule, ours, theirs, lookups, report)
         if found is not None:
             report.discrepancies.append(found)
     return report
 
 
-def _paid_outside(reader: _Reader, connection: str, rule: BalanceRule,
-                  from_stripe: set[str]) -> dict[str, Decimal]:
-    """Per QuickBooks document, what entries that did not come from Stripe paid of it.
-
-    A cheque for part of an invoice lowers its QuickBooks balance, and Stripe has no way to
-    record part of a payment made elsewhere (only a whole one, as paid out of band): Stripe
-    still asks for that part, and rightly so until the rest is paid.
-    """
-    paid: dict[str, Decimal] = {}
-    for entity in rule.paid_by:
-        for entry in reader.records(connection, entity):
-            if entry.id in from_stripe:
-                continue
-            for line in entry.data.get("Line") or []:
-                for txn in line.get("LinkedTxn") or []:
-                    if txn.get("TxnType") == rule.qbo_entity and txn.get("TxnId"):
-                        paid[str(txn["TxnId"])] = (paid.get(str(txn["TxnId"]), Decimal(0))
-                                                   + Decimal(str(line.get("Amount", 0))))
-    return paid
-
-
 def _one_balance(rule: BalanceRule, ours: Record, theirs: Record, lookups: Lookups,
-                 report: CrossCheckReport, outside: Decimal) -> Discrepancy | None:
+                 report: CrossCheckReport) -> Discrepancy | None:
     voided = str(ours.data.get("PrivateNote") or "").startswith(rule.qbo_voided_note)
     status = str(theirs.data.get("status") or "")
     void = status == rule.stripe_void_status
@@ -321,11 +300,6 @@ def _one_balance(rule: BalanceRule, ours: Record, theirs: Record, lookups: Looku
                            fix("stripe"), amounts)
     paid_here, paid_there = owed.amount == 0, status == rule.stripe_paid_status
     shown = str(owed)
-    if not paid_here and outside:   # Stripe still asks for what was paid elsewhere
-        elsewhere = Money(outside, owed.currency)
-        amounts["quickbooks_paid_outside_stripe"] = str(elsewhere)
-        shown = f"{owed} (and {elsewhere} paid outside Stripe, which Stripe still asks for)"
-        owed = Money(owed.amount + outside, owed.currency)
     more = "quickbooks" if owed.amount > remaining.amount else "stripe"
     if paid_here != paid_there:
         return Discrepancy(rule.name, "paid_state_differs", ids,

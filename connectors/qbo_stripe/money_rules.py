@@ -151,9 +151,7 @@ class BalanceRule:
     """Every QuickBooks document a pipeline links to a Stripe one owes the same on both.
 
     `fixes` are commands by which side owes more ("quickbooks" / "stripe"); `{qbo_id}` and
-    `{stripe_id}` are filled in. `paid_by` are the QuickBooks entities whose lines pay a
-    document (LinkedTxn): what those not from Stripe paid is still owed in Stripe until the
-    document is paid in full.
+    `{stripe_id}` are filled in.
     """
 
     name: str
@@ -165,7 +163,6 @@ class BalanceRule:
     stripe_paid_status: str = "paid"
     stripe_void_status: str = "void"
     qbo_voided_note: str = "Voided"
-    paid_by: tuple[str, ...] = ("Payment",)
     fixes: Mapping[str, str] = field(default_factory=dict)
 
 
