@@ -27,7 +27,12 @@ from typing import Any
 from ml_connector.connectors.stripe.api import Reply, StripeApi
 from ml_connector.connectors.stripe.clearing import FieldPath
 from ml_connector.connectors.stripe.keys import derived_key
-from ml_connector.connectors.stripe.outside_payments import MARK, make_room, rebalance
+from ml_connector.connectors.stripe.outside_payments import (
+    MARK,
+    invoice_lock,
+    make_room,
+    rebalance,
+)
 from ml_connector.engine.errors import ImmutableTargetError, PermanentError
 from ml_connector.engine.records import Record
 
@@ -71,23 +76,24 @@ class CreditNotes:
         if amount <= 0:
             raise PermanentError(f"the credit note for Stripe invoice {invoice_id} would be "
                                  f"for {amount}; a credit note must be for more than zero")
-        invoice = self._keep(self.api.get(f"/v1/invoices/{invoice_id}"))
-        status = invoice["status"]
-        owed = None
-        if status in PRE_PAYMENT:
-            # More than the invoice still asks for is Stripe's to refuse: a retry of a note
-            # already issued is answered with that note, whatever remains now.
-            owed = make_room(self.api, invoice, amount, key, self._keep)[1]
-        elif status == "paid":
-            params.setdefault("out_of_band_amount", amount)
-            key = f"{key}:post"  # other parameters than a note on the open invoice
-        else:
-            raise PermanentError(f"Stripe invoice {invoice_id} is {status}; only a "
-                                 "finalized invoice that is not void can be credited")
-        note = self._keep(self.api.post(PATH, params, idempotency_key=key))
-        if owed is not None:  # keep the note for money paid elsewhere in step
-            rebalance(self.api, self._keep(self.api.get(f"/v1/invoices/{invoice_id}")), owed,
-                      self._keep)
+        with invoice_lock(str(invoice_id)):  # see outside_payments
+            invoice = self._keep(self.api.get(f"/v1/invoices/{invoice_id}"))
+            status = invoice["status"]
+            owed = None
+            if status in PRE_PAYMENT:
+                # More than the invoice still asks for is Stripe's to refuse: a retry of a note
+                # already issued is answered with that note, whatever remains now.
+                owed = make_room(self.api, invoice, amount, key, self._keep)[1]
+            elif status == "paid":
+                params.setdefault("out_of_band_amount", amount)
+                key = f"{key}:post"  # other parameters than a note on the open invoice
+            else:
+                raise PermanentError(f"Stripe invoice {invoice_id} is {status}; only a "
+                                     "finalized invoice that is not void can be credited")
+            note = self._keep(self.api.post(PATH, params, idempotency_key=key))
+            if owed is not None:  # keep the note for money paid elsewhere in step
+                rebalance(self.api, self._keep(self.api.get(f"/v1/invoices/{invoice_id}")), owed,
+                          self._keep)
         return self._done(note)
 
     def refusal(self, note: Mapping[str, Any], payload: Mapping[str, Any]) -> str | None:
@@ -136,6 +142,7 @@ class CreditNotes:
             note = self._keep(self.api.post(f"{PATH}/{note_id}/void", {},
                                             idempotency_key=derived_key(note_id, "void")))
             if MARK not in (note.get("metadata") or {}):
-                invoice = self._keep(self.api.get(f"/v1/invoices/{note['invoice']}"))
-                rebalance(self.api, invoice, None, self._keep)
+                with invoice_lock(str(note["invoice"])):
+                    invoice = self._keep(self.api.get(f"/v1/invoices/{note['invoice']}"))
+                    rebalance(self.api, invoice, None, self._keep)
         return self._done(note)

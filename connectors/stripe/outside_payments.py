@@ -17,11 +17,19 @@ afterwards with the owed amount the note recorded, so a credit memo and a cheque
 lower the invoice twice. While a Stripe payment is not yet booked in QuickBooks, the two
 disagree for a moment; the booking changes the QuickBooks balance, and the next rebalance
 puts it right.
+
+Two writers sizing notes on one invoice at once (the invoice pipeline and the credit memo
+pipeline run alongside) would each count on the amount the other had not yet changed and
+lower the invoice twice, so everything that reads an invoice's amounts to issue or void a
+note on it holds `invoice_lock` for that invoice, and reads the invoice again under it.
+The lock is per process: two processes syncing the same company are not serialised.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+import threading
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 from typing import Any
 
 from ml_connector.connectors.stripe.api import Reply, StripeApi
@@ -32,6 +40,18 @@ RELEASED = "released_for"   # on a note voided to make room: the key of the note
 MEMO = "Paid outside Stripe (recorded in QuickBooks)"
 OPEN = ("open", "uncollectible")
 Keep = Callable[[Reply], dict[str, Any]]
+
+_locks: dict[str, threading.RLock] = {}
+_locks_guard = threading.Lock()
+
+
+@contextmanager
+def invoice_lock(invoice_id: str) -> Iterator[None]:
+    """Hold the process-wide lock of one Stripe invoice's credit notes (re-entrant)."""
+    with _locks_guard:
+        lock = _locks.setdefault(invoice_id, threading.RLock())
+    with lock:
+        yield
 
 
 def notes_of(api: StripeApi, invoice_id: str, keep: Keep) -> list[dict[str, Any]]:
@@ -81,9 +101,23 @@ def rebalance(api: StripeApi, invoice: dict[str, Any], owed: int | None,
     `owed` None takes the amount the live note recorded (nothing to do without one). An
     invoice that is not open is left alone: its amounts are settled.
     """
-    if invoice["status"] not in OPEN or (owed is not None
-                                         and invoice["amount_remaining"] == owed):
+    if _settled(invoice, owed):
         return invoice
+    with invoice_lock(invoice["id"]):
+        # Read again under the lock: another writer may have credited it since.
+        invoice = keep(api.get(f"/v1/invoices/{invoice['id']}"))
+        if _settled(invoice, owed):
+            return invoice
+        return _resize(api, invoice, owed, keep)
+
+
+def _settled(invoice: dict[str, Any], owed: int | None) -> bool:
+    return invoice["status"] not in OPEN or (owed is not None
+                                             and invoice["amount_remaining"] == owed)
+
+
+def _resize(api: StripeApi, invoice: dict[str, Any], owed: int | None,
+            keep: Keep) -> dict[str, Any]:
     notes = notes_of(api, invoice["id"], keep)
     live = [n for n in notes if n["status"] == "issued"]
     if owed is None:
