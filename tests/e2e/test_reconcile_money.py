@@ -353,3 +353,30 @@ def test_a_sales_receipt_off_by_one_cent_is_found_and_rewritten(world: World) ->
     assert world.reconcile()[0] == 0
     rewritten = world.qbo().get("SalesReceipt", booked.id).data["TotalAmt"]
     assert Decimal(str(rewritten)) == Decimal("25")
+
+
+def test_a_renewal_receipt_without_its_stripe_payment_is_the_invoice_sales_pipelines_to_remove(
+        world: World) -> None:
+    invoice = world.open_invoice()
+    customer = world.qbo().get("Invoice", invoice["metadata"]["qbo_invoice_id"]).data[
+        "CustomerRef"]
+    [item] = world.qbo().find("Item", "Name", "Services")
+    entry = world.qbo().create("SalesReceipt", {
+        "CustomerRef": customer, "CurrencyRef": {"value": "USD"},
+        "TxnDate": TODAY.isoformat(),
+        "PrivateNote": "Stripe payment pi_3NoSuchRenewal000000000 of invoice INV-0404 "
+                       "(subscription_cycle, invoice payment inpay_3NoSuchRenewal0000)",
+        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": Decimal("30.00"),
+                  "SalesItemLineDetail": {"ItemRef": {"value": item.id}, "Qty": 1,
+                                          "UnitPrice": Decimal("30.00")}}]},
+        idempotency_key="money-test-orphan-renewal")
+    code, report = world.reconcile()
+    assert code == 1
+    [orphan] = money(report, "no_stripe_counterpart")
+    assert orphan["check"] == "invoice sale"
+    assert orphan["ids"] == {"quickbooks": entry.id, "stripe_key": "pi_3NoSuchRenewal000000000"}
+    assert orphan["amounts"] == {"quickbooks": "30.00 USD"}
+    assert orphan["fix"] == (f"ml-connector pipeline remove stripe-invoice-sales-to-quickbooks "
+                             f"{entry.id}")
+    world.fix(orphan["fix"])
+    assert world.reconcile()[0] == 0
