@@ -8,13 +8,10 @@ entry whose note claims such an id must have that Stripe movement behind it. Eac
 `BalanceRule` row says: every invoice this pipeline links owes the same on both sides and is
 paid on both sides or on neither.
 
-A new flow adds a row, not code: a pipeline that books Stripe money without a QuickBooks
-invoice as SalesReceipts adds
-    MovementRule(name="sale", pipeline="sales-to-quickbooks", stripe_entity="invoice_payment",
-                 stripe_key="payment.payment_intent.id", stripe_money=minor("amount_paid"),
-                 stripe_day="status_transitions.paid_at", qbo_entity="SalesReceipt",
-                 claim=r"^Stripe sale (\\S+)", qbo_money=major("TotalAmt"))
-and nothing else changes. Rules whose pipeline the project does not have are left out.
+A new flow adds a row, not code: the two pipelines that book Stripe money without a
+QuickBooks invoice as SalesReceipts are two rows ("invoice sale" and "sale" below), told
+apart by the rest of the note each writes. Rules whose pipeline the project does not have
+are left out.
 `money.py` reads both systems and applies the table.
 """
 
@@ -176,6 +173,18 @@ MOVEMENTS: tuple[MovementRule, ...] = (
                  stripe_entity="payment_intent", stripe_key="id",
                  stripe_money=minor("amount_received"), stripe_day="created",
                  qbo_entity="Payment", claim=r"^Stripe payment (\S+)",
+                 qbo_money=major("TotalAmt")),
+    # Both sales pipelines note "Stripe payment pi_...": a renewal's goes on "of invoice
+    # ...", so its rule comes first and claims those; the rest are Checkout-style sales.
+    MovementRule(name="invoice sale", pipeline="stripe-invoice-sales-to-quickbooks",
+                 stripe_entity="invoice_payment", stripe_key="payment.payment_intent.id",
+                 stripe_money=minor("amount_paid"), stripe_day="status_transitions.paid_at",
+                 qbo_entity="SalesReceipt", claim=r"^Stripe payment (\S+) of invoice ",
+                 qbo_money=major("TotalAmt")),
+    MovementRule(name="sale", pipeline="stripe-sales-to-quickbooks",
+                 stripe_entity="payment_intent", stripe_key="id",
+                 stripe_money=minor("amount_received"), stripe_day="created",
+                 qbo_entity="SalesReceipt", claim=r"^Stripe payment (\S+)",
                  qbo_money=major("TotalAmt")),
     MovementRule(name="refund", pipeline="refunds-to-quickbooks", stripe_entity="refund",
                  stripe_key="id", stripe_money=minor("amount"), stripe_day="created",

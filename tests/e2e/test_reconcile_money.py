@@ -300,3 +300,83 @@ def test_the_rules_are_a_table_a_project_without_the_pipeline_leaves_a_row_out(
         world.runtime, Period(), lambda _task: None)
     assert [r.check for r in reports] == ["refund"]   # no sales pipeline in this project
     assert reports[0].discrepancies == []
+
+
+SELL = "ml-connector pipeline run stripe-sales-to-quickbooks --only {}"
+
+
+def checkout_sale(world: World, cents: int) -> dict[str, Any]:
+    """A Checkout page's payment by a customer Stripe already has: no invoice behind it."""
+    customer = world.open_invoice()["customer"]
+    return world.sandbox.stripe_post("/v1/payment_intents", {
+        "amount": cents, "currency": "usd", "customer": customer,
+        "description": "Workshop ticket", "payment_method": "pm_card_visa", "confirm": "true"})
+
+
+def test_a_checkout_sale_not_in_quickbooks_is_found_and_its_fix_books_a_receipt(
+        world: World) -> None:
+    sale = checkout_sale(world, 4999)
+    assert sale["status"] == "succeeded"
+    code, report = world.reconcile()
+    assert code == 1
+    [found] = money(report, "not_booked")
+    assert (found["check"], found["kind"], found["ids"], found["amounts"]) == (
+        "sale", "not_booked", {"stripe": sale["id"]}, {"stripe": "49.99 USD"})
+    assert found["fix"] == SELL.format(sale["id"])
+    world.fix(found["fix"])
+    assert world.reconcile()[0] == 0
+    link = world.runtime.store.links.get("stripe-sales-to-quickbooks", sale["id"])
+    assert link is not None
+    receipt = world.qbo().get("SalesReceipt", link.target_id)
+    assert Decimal(str(receipt.data["TotalAmt"])) == Decimal("49.99")
+
+
+def test_a_sales_receipt_off_by_one_cent_is_found_and_rewritten(world: World) -> None:
+    sale = checkout_sale(world, 2500)
+    world.fix(SELL.format(sale["id"]))
+    link = world.runtime.store.links.get("stripe-sales-to-quickbooks", sale["id"])
+    assert link is not None
+    booked = world.qbo().get("SalesReceipt", link.target_id)
+    [line] = [ln for ln in booked.data["Line"] if ln["DetailType"] == "SalesItemLineDetail"]
+    detail = {**line["SalesItemLineDetail"], "UnitPrice": Decimal("24.99")}
+    world.qbo().update("SalesReceipt", booked.id, {
+        "TotalAmt": Decimal("24.99"),
+        "Line": [{**line, "Amount": Decimal("24.99"), "SalesItemLineDetail": detail}]})
+    code, report = world.reconcile()
+    assert code == 1
+    [found] = money(report, "amount_differs")
+    assert found["check"] == "sale"
+    assert found["ids"] == {"stripe": sale["id"], "quickbooks": booked.id}
+    assert found["amounts"] == {"stripe": "25.00 USD", "quickbooks": "24.99 USD"}
+    assert found["fix"] == SELL.format(sale["id"])
+    world.fix(found["fix"])
+    assert world.reconcile()[0] == 0
+    rewritten = world.qbo().get("SalesReceipt", booked.id).data["TotalAmt"]
+    assert Decimal(str(rewritten)) == Decimal("25")
+
+
+def test_a_renewal_receipt_without_its_stripe_payment_is_the_invoice_sales_pipelines_to_remove(
+        world: World) -> None:
+    invoice = world.open_invoice()
+    customer = world.qbo().get("Invoice", invoice["metadata"]["qbo_invoice_id"]).data[
+        "CustomerRef"]
+    [item] = world.qbo().find("Item", "Name", "Services")
+    entry = world.qbo().create("SalesReceipt", {
+        "CustomerRef": customer, "CurrencyRef": {"value": "USD"},
+        "TxnDate": TODAY.isoformat(),
+        "PrivateNote": "Stripe payment pi_3NoSuchRenewal000000000 of invoice INV-0404 "
+                       "(subscription_cycle, invoice payment inpay_3NoSuchRenewal0000)",
+        "Line": [{"DetailType": "SalesItemLineDetail", "Amount": Decimal("30.00"),
+                  "SalesItemLineDetail": {"ItemRef": {"value": item.id}, "Qty": 1,
+                                          "UnitPrice": Decimal("30.00")}}]},
+        idempotency_key="money-test-orphan-renewal")
+    code, report = world.reconcile()
+    assert code == 1
+    [orphan] = money(report, "no_stripe_counterpart")
+    assert orphan["check"] == "invoice sale"
+    assert orphan["ids"] == {"quickbooks": entry.id, "stripe_key": "pi_3NoSuchRenewal000000000"}
+    assert orphan["amounts"] == {"quickbooks": "30.00 USD"}
+    assert orphan["fix"] == (f"ml-connector pipeline remove stripe-invoice-sales-to-quickbooks "
+                             f"{entry.id}")
+    world.fix(orphan["fix"])
+    assert world.reconcile()[0] == 0
