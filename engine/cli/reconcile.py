@@ -2,7 +2,7 @@
 
 Two kinds of check run: each pipeline's records field by field (engine/sync/reconcile.py),
 and the cross-system checks installed packages contribute (engine/sync/cross_checks.py),
-such as every Stripe payment booked once in QuickBooks. The latter look at a period of
+such as every payment in one system booked once in the other. The latter look at a period of
 days, by default from the day the pipelines began with this store.
 """
 

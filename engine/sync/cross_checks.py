@@ -58,7 +58,7 @@ class Discrepancy:
     """One way the two systems disagree, and the one command that brings them together.
 
     `ids` and `amounts` are keyed by side (a connection name, or a rule's own label such as
-    "stripe"/"quickbooks"); amounts are exact text with their currency ("12.50 USD").
+    "payments"/"books"); amounts are exact text with their currency ("12.50 USD").
     """
 
     check: str
