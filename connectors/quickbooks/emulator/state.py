@@ -106,7 +106,8 @@ class EmulatorState:
         view, entities = ReadView(realm), {}
         for name, table in realm.objects.items():
             rules = rules_for(name)
-            assert rules is not None
+            if rules is None:   # an empty table a read of a name the emulator lacks made
+                continue
             entities[name] = [dict(rules.render(view, s), _deleted=s.deleted)
                               for s in table.values()]
         return {"entities": entities, "request_ids": len(realm.request_cache)}
