@@ -41,6 +41,7 @@ REPOSITORY_CASSETTES = Path(__file__).resolve().parents[2] / "cassettes"
 RECORDED_WITH = ("qbo-test-secret-fake123", "recorded-secret-fake123", "qbo-verifier-fake123",
                  "sk_test_fake123emulator", "whsec_test_fake_secret_123")
 TOKEN_FIELDS = ("access_token", "refresh_token", "id_token")
+RUNS = 5
 
 
 class TokenWitness:
@@ -140,11 +141,15 @@ def sync_with_debug_logs(sandbox: Sandbox, witness: TokenWitness, cassette: Path
                        before_record_response=witness.response)
     log = []
     with recorder.use_cassette(str(cassette)):
-        for _attempt in range(2):  # the second run completes what retries gave up on
-            with pytest.raises(SystemExit):
+        # A later run completes what an earlier one's retries gave up on; the faults are
+        # random, so how many runs that takes is too, up to a bound.
+        for _attempt in range(RUNS):
+            with pytest.raises(SystemExit) as exited:
                 main(["-p", str(sandbox.project_file), "-vv", "pipeline", "run", "--all"])
             captured = capsys.readouterr()
             log.append(captured.out + captured.err)
+            if exited.value.code == 0:
+                break
     return "\n".join(log)
 
 
@@ -176,7 +181,9 @@ def test_no_secret_in_the_database_logs_audit_or_cassettes_after_a_faulty_sync(
     # The run met what it was meant to meet, and got through it.
     assert sum(qbo_faults.values()) > 0 and sum(stripe_faults["counts"].values()) > 0
     assert witness.tokens and tokens_after != tokens_before  # refreshed and rotated mid-run
-    assert links == 8 and "DEBUG" in log and "customers-to-stripe" in audit
+    summaries = [line for line in log.splitlines() if not line.startswith(("DEBUG", "INFO"))]
+    assert links == 8, "\n".join(summaries[-40:])
+    assert "DEBUG" in log and "customers-to-stripe" in audit
     assert cassette.exists() and b"SQLite format 3" in databases
 
     secrets = {QBO_CLIENT_SECRET, QBO_VERIFIER, STRIPE_KEY, STRIPE_WEBHOOK_SECRET,
