@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import copy
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from decimal import Decimal
 from typing import Any
@@ -52,8 +52,10 @@ class RealmState:
         self.doc_numbers[entity] = value
         return str(value)
 
-    def table(self, entity: str) -> dict[str, StoredEntity]:
-        return self.objects.setdefault(entity, {})
+    def table(self, entity: str) -> Mapping[str, StoredEntity]:
+        """The stored objects of `entity`; a read of a name never written creates nothing,
+        so the realm holds tables only of entities the emulator models."""
+        return self.objects.get(entity, {})
 
     def get(self, entity: str, record_id: str) -> StoredEntity | None:
         """The live (not deleted) object, or None."""
@@ -66,7 +68,7 @@ class RealmState:
                 yield stored
 
     def put(self, stored: StoredEntity) -> None:
-        self.table(stored.entity)[stored.id] = stored
+        self.objects.setdefault(stored.entity, {})[stored.id] = stored
 
     def rate_for(self, currency: str) -> Decimal:
         """Home-currency units per one unit of `currency` (1 for the home currency)."""
