@@ -23,6 +23,7 @@ from typing import Any
 
 from ml_connector.connectors.quickbooks import jsonio
 from ml_connector.connectors.quickbooks.spec import ENTITIES
+from ml_connector.engine import bounded_json
 from ml_connector.engine.plugins.protocol import WebhookRejected
 from ml_connector.engine.records import WebhookEvent
 
@@ -55,6 +56,8 @@ def parse(body: bytes, realm_id: str | None) -> list[WebhookEvent]:
     """Events of one verified delivery, one per record, for this connection's realm."""
     try:
         payload = jsonio.loads(body)
+    except bounded_json.TooDeep as exc:
+        raise WebhookRejected(400, str(exc)) from None
     except ValueError as exc:
         raise WebhookRejected(400, "the body is not JSON") from exc
     if isinstance(payload, list):

@@ -19,17 +19,20 @@ from __future__ import annotations
 
 import hashlib
 import hmac
-import json
 import time
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, datetime
 from typing import Any
 
 from ml_connector.connectors.stripe.spec import ENTITY_OF_EVENT
+from ml_connector.engine import bounded_json
 from ml_connector.engine.plugins.protocol import WebhookRejected
 from ml_connector.engine.records import Record, WebhookEvent
 
 HEADER = "stripe-signature"
+# Clocks drift a little, so a timestamp slightly ahead is genuine; one far ahead would stay
+# "recent" for as long as the sender likes, which is what the tolerance exists to prevent.
+FUTURE_SKEW_SECONDS = 60
 
 
 def parse_header(header: str) -> tuple[int, list[str]]:
@@ -67,8 +70,12 @@ def verify(headers: Mapping[str, str], body: bytes, secrets: Sequence[str], *,
     expected = [expected_signature(secret, timestamp, body) for secret in secrets]
     if not any(hmac.compare_digest(sig, want) for sig in signatures for want in expected):
         raise WebhookRejected(400, "no v1 signature matches the webhook secret")
-    if now() - timestamp > tolerance:
+    age = now() - timestamp
+    if age > tolerance:
         raise WebhookRejected(400, f"signature timestamp is older than {tolerance} seconds")
+    if -age > FUTURE_SKEW_SECONDS:
+        raise WebhookRejected(400, "signature timestamp is more than "
+                                   f"{FUTURE_SKEW_SECONDS} seconds in the future")
 
 
 def parse(body: bytes, *, livemode: bool) -> list[WebhookEvent]:
@@ -95,7 +102,9 @@ def parse(body: bytes, *, livemode: bool) -> list[WebhookEvent]:
 def _event(body: bytes) -> dict[str, Any]:
     """The event object, checked for the fields every event has; 400 when it is not one."""
     try:
-        event = json.loads(body)
+        event = bounded_json.loads(body)
+    except bounded_json.TooDeep as exc:
+        raise WebhookRejected(400, str(exc)) from None
     except ValueError:
         event = None
     data = event.get("data") if isinstance(event, dict) else None

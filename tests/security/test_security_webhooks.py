@@ -99,3 +99,53 @@ def test_without_a_configured_secret_every_delivery_is_refused(
             assert runtime.store.inbox.depth() == 0
         finally:
             runtime.close()
+
+
+def signed_body(connection: str, body: bytes, stamp: int) -> dict[str, str]:
+    if connection == "quickbooks":
+        digest = hmac.new(QBO_VERIFIER.encode(), body, hashlib.sha256).digest()
+        return {**JSON, "intuit-signature": base64.b64encode(digest).decode()}
+    mac = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), f"{stamp}.".encode() + body,
+                   hashlib.sha256).hexdigest()
+    return {**JSON, "stripe-signature": f"t={stamp},v1={mac}"}
+
+
+def test_signed_deeply_nested_bodies_are_a_400_not_a_500(
+        sandbox_factory: Callable[..., AbstractContextManager[Sandbox]]) -> None:
+    # Protection: webhook bodies are parsed with a nesting limit (engine/bounded_json.py).
+    deep = {"quickbooks": b"[" * 100_000 + b"]" * 100_000,
+            "stripe": (b'{"id": "evt_2", "type": "customer.updated", "data": {"object": '
+                       + b"[" * 70 + b"]" * 70 + b"}}")}
+    with sandbox_factory() as sandbox:
+        runtime = sandbox.runtime()
+        try:
+            with service_of(runtime) as client:
+                for connection, body in deep.items():
+                    response = client.post(f"/webhooks/{connection}", content=body,
+                                           headers=signed_body(connection, body,
+                                                               int(time.time())))
+                    assert response.status_code == 400, (connection, response.text[:300])
+                    assert "nests deeper than 64 levels" in response.json()["error"]
+                    assert "Traceback" not in response.text
+            assert runtime.store.inbox.depth() == 0
+        finally:
+            runtime.close()
+
+
+def test_a_stripe_signature_stamped_far_in_the_future_is_refused(
+        sandbox_factory: Callable[..., AbstractContextManager[Sandbox]]) -> None:
+    # Protection: a timestamp ahead of the clock by more than FUTURE_SKEW_SECONDS would stay
+    # "recent" for as long as its sender wished, so it is refused like a stale one.
+    with sandbox_factory() as sandbox:
+        runtime = sandbox.runtime()
+        try:
+            with service_of(runtime) as client:
+                ahead = signed_body("stripe", STRIPE_BODY, int(time.time()) + 3600)
+                refused = deliver(client, "stripe", ahead)
+                assert refused.status_code == 400, refused.text
+                assert "in the future" in refused.json()["error"]
+                assert runtime.store.inbox.depth() == 0
+                skewed = signed_body("stripe", STRIPE_BODY, int(time.time()) + 20)
+                assert deliver(client, "stripe", skewed).json()["stored"] == 1
+        finally:
+            runtime.close()
