@@ -10,8 +10,9 @@ between. Read transactions use a plain deferred `BEGIN` and run alongside the wr
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator, Mapping, Sequence
-from contextlib import contextmanager
+from contextlib import contextmanager, suppress
 from pathlib import Path
 from typing import Any
 
@@ -30,7 +31,7 @@ def resolve_url(url: str, root: Path | None = None) -> URL:
 
     `postgresql://` and `postgres://` get the psycopg 3 driver; a relative SQLite path is
     taken relative to `root` (the project folder, else the working directory), and its parent
-    folder is created so the first run needs no setup.
+    folder (0700) and file (0600) are created so the first run needs no setup.
     """
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -50,11 +51,22 @@ def resolve_url(url: str, root: Path | None = None) -> URL:
     if not path.is_absolute():
         path = (root or Path.cwd()) / path
     try:
-        path.parent.mkdir(parents=True, exist_ok=True)
+        path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        _create_private(path)
     except OSError as exc:
-        raise StoreError(f"cannot create the folder of the state store {path}: "
-                         f"{exc.strerror}") from exc
+        raise StoreError(f"cannot create the state store {path}: {exc.strerror}") from exc
     return parsed.set(database=str(path))
+
+
+def _create_private(path: Path) -> None:
+    """Create the store file readable by its owner only, before SQLite creates it 0644.
+
+    The store holds customer names, e-mails and addresses. SQLite gives its journal and WAL
+    files the database file's mode, so creating the file 0600 keeps all of them private; an
+    existing file is left as its owner set it.
+    """
+    with suppress(FileExistsError):
+        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
 
 
 def is_memory(url: URL) -> bool:
