@@ -31,7 +31,7 @@ def resolve_url(url: str, root: Path | None = None) -> URL:
 
     `postgresql://` and `postgres://` get the psycopg 3 driver; a relative SQLite path is
     taken relative to `root` (the project folder, else the working directory), and its parent
-    folder (0700) and file (0600) are created so the first run needs no setup.
+    folder is created (0700) so the first run needs no setup.
     """
     if url.startswith("postgres://"):
         url = "postgresql://" + url[len("postgres://"):]
@@ -52,9 +52,9 @@ def resolve_url(url: str, root: Path | None = None) -> URL:
         path = (root or Path.cwd()) / path
     try:
         path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
-        _create_private(path)
     except OSError as exc:
-        raise StoreError(f"cannot create the state store {path}: {exc.strerror}") from exc
+        raise StoreError(f"cannot create the folder of the state store {path}: "
+                         f"{exc.strerror}") from exc
     return parsed.set(database=str(path))
 
 
@@ -65,8 +65,11 @@ def _create_private(path: Path) -> None:
     files the database file's mode, so creating the file 0600 keeps all of them private; an
     existing file is left as its owner set it.
     """
-    with suppress(FileExistsError):
-        os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    try:
+        with suppress(FileExistsError):
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+    except OSError as exc:
+        raise StoreError(f"cannot create the state store {path}: {exc.strerror}") from exc
 
 
 def is_memory(url: URL) -> bool:
@@ -78,6 +81,8 @@ def create_store_engine(url: URL) -> Engine:
     """An engine configured for the store's concurrency rules on this backend."""
     if url.get_backend_name() != "sqlite":
         return create_engine(url, pool_pre_ping=True)
+    if not is_memory(url):
+        _create_private(Path(url.database or ""))
     engine = create_engine(url, connect_args={
         "check_same_thread": False, "timeout": BUSY_TIMEOUT_SECONDS})
     _configure_sqlite(engine)

@@ -66,7 +66,7 @@ class Store:
         """
         root = Path(root) if root is not None else Path.cwd()
         scratch = None
-        if is_memory(resolve_url(url)):
+        if is_memory(resolve_url(url, root)):
             # A private throw-away file behaves exactly like a real store (many connections,
             # WAL, locks), which a single shared in-memory connection cannot.
             scratch = Path(tempfile.mkdtemp(prefix="ml-connector-store-"))
