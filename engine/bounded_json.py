@@ -24,9 +24,10 @@ def loads(raw: bytes | str, *, max_depth: int = MAX_DEPTH,
     """Parse `raw`, refusing it when it nests deeper than `max_depth` levels."""
     try:
         value = json.loads(raw, parse_float=parse_float)
+        too_deep = _depth_exceeds(value, max_depth)
     except RecursionError:
-        raise TooDeep(f"the JSON body nests deeper than {max_depth} levels") from None
-    if _depth_exceeds(value, max_depth):
+        too_deep = True
+    if too_deep:
         raise TooDeep(f"the JSON body nests deeper than {max_depth} levels")
     return value
 

@@ -13,12 +13,10 @@ from datetime import date, datetime
 from decimal import Decimal
 from typing import Any
 
-from ml_connector.engine import bounded_json
-
 
 def loads(raw: bytes | str) -> Any:
-    """Parse JSON with every non-integer number as `Decimal`, nested no deeper than a limit."""
-    return bounded_json.loads(raw, parse_float=Decimal)
+    """Parse JSON with every non-integer number as `Decimal`."""
+    return json.loads(raw, parse_float=Decimal)
 
 
 def dumps(value: Any) -> str:

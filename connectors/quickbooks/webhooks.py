@@ -19,9 +19,9 @@ import base64
 import hashlib
 import hmac
 from collections.abc import Iterable, Mapping
+from decimal import Decimal
 from typing import Any
 
-from ml_connector.connectors.quickbooks import jsonio
 from ml_connector.connectors.quickbooks.spec import ENTITIES
 from ml_connector.engine import bounded_json
 from ml_connector.engine.plugins.protocol import WebhookRejected
@@ -55,7 +55,7 @@ def verify(headers: Mapping[str, str], body: bytes, verifier_token: str | None) 
 def parse(body: bytes, realm_id: str | None) -> list[WebhookEvent]:
     """Events of one verified delivery, one per record, for this connection's realm."""
     try:
-        payload = jsonio.loads(body)
+        payload = bounded_json.loads(body, parse_float=Decimal)
     except bounded_json.TooDeep as exc:
         raise WebhookRejected(400, str(exc)) from None
     except ValueError as exc:

@@ -66,12 +66,13 @@ class Store:
         """
         root = Path(root) if root is not None else Path.cwd()
         scratch = None
-        if is_memory(resolve_url(url, root)):
+        resolved = resolve_url(url, root)
+        if is_memory(resolved):
             # A private throw-away file behaves exactly like a real store (many connections,
             # WAL, locks), which a single shared in-memory connection cannot.
             scratch = Path(tempfile.mkdtemp(prefix="ml-connector-store-"))
             url = f"sqlite:///{scratch / 'state.db'}"
-        resolved = resolve_url(url, root)
+            resolved = resolve_url(url, root)
         db = Database(create_store_engine(resolved))
         try:
             upgrade_to_head(db)

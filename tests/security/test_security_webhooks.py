@@ -37,17 +37,11 @@ STRIPE_BODY = json.dumps({"id": "evt_1", "object": "event", "type": "customer.up
 JSON = {"content-type": "application/json"}
 
 
-def signed(connection: str) -> dict[str, str]:
-    if connection == "quickbooks":
-        digest = hmac.new(QBO_VERIFIER.encode(), QBO_BODY, hashlib.sha256).digest()
-        return {**JSON, "intuit-signature": base64.b64encode(digest).decode()}
-    stamp = int(time.time())
-    mac = hmac.new(STRIPE_WEBHOOK_SECRET.encode(), f"{stamp}.".encode() + STRIPE_BODY,
-                   hashlib.sha256).hexdigest()
-    return {**JSON, "stripe-signature": f"t={stamp},v1={mac}"}
-
-
 BODIES = {"quickbooks": QBO_BODY, "stripe": STRIPE_BODY}
+
+
+def signed(connection: str) -> dict[str, str]:
+    return signed_body(connection, BODIES[connection], int(time.time()))
 
 
 @contextmanager
